@@ -1,0 +1,1 @@
+"""Core layer: reading workbooks into the model and writing outputs."""

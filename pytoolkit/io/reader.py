@@ -1,0 +1,156 @@
+"""Core layer: read a workbook fast (python-calamine), keeping every value's sheet and cell.
+
+calamine returns cached values only. A formula that was never calculated (a file written by a
+script and never opened in Excel) has no cached value and would read as blank, so the sheet XML
+is scanned for such cells and they are reported, never taken as zero.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path, PurePosixPath
+
+import python_calamine as calamine
+
+from ..errors import InputError
+from ..model import Book, Sheet
+
+SUPPORTED = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+# Refuse archives that would expand beyond this (decompression bombs): real 决算 books are a
+# few MB unpacked; a sheet of 500k rows is about 100 MB.
+MAX_UNPACKED_BYTES = 400 * 1024 * 1024
+MAX_RATIO = 200
+
+_SHEET_ENTRY_ANY = re.compile(rb"<sheet\b([^>]*)/?>", re.S)
+_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_REL = re.compile(rb"<Relationship\b([^>]*)/?>", re.S)
+_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_EMPTY_V = re.compile(rb"<v\s*/>|<v>\s*</v>")
+
+
+def read_book(path: str | Path, *, recognise: bool = True) -> Book:
+    """Read ``path`` into a ``Book`` and (by default) recognise its standard tables.
+
+    Raises ``InputError`` with a Chinese message naming the file when it cannot be used.
+    """
+    path = Path(path)
+    _check_file(path)
+    try:
+        wb = calamine.CalamineWorkbook.from_path(str(path))
+    except calamine.PasswordError as exc:
+        raise InputError(f"{path.name}：工作簿设置了打开密码（已加密），请取消密码后再试。") from exc
+    except Exception as exc:  # calamine raises several unrelated types for broken files
+        raise InputError(f"{path.name}：无法读取工作簿（文件已损坏或不是Excel文件）：{exc}") from exc
+    uncalculated = _uncalculated_formulas(path) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
+    sheets = []
+    try:
+        for meta in wb.sheets_metadata:
+            if str(meta.typ) != "SheetTypeEnum.WorkSheet" and "WorkSheet" not in str(meta.typ):
+                continue
+            sh = wb.get_sheet_by_name(meta.name)
+            cells = sh.to_python(skip_empty_area=False)
+            sheets.append(Sheet(meta.name, cells, list(sh.merged_cell_ranges or ()),
+                                frozenset(uncalculated.get(meta.name, ()))))
+    except Exception as exc:
+        raise InputError(f"{path.name}：读取工作表时出错（文件可能已损坏）：{exc}") from exc
+    finally:
+        wb.close()
+    book = Book(path=path, sheets=sheets)
+    if recognise:
+        from ..tables.recognise import recognise_book
+
+        recognise_book(book)
+    return book
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"找不到文件：{path}")
+    if path.is_dir():
+        raise InputError(f"{path} 是文件夹，不是工作簿。")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise InputError(f"{path.name}：不支持的文件类型“{path.suffix}”，请提供 .xlsx / .xlsm / .xls 工作簿。")
+    if path.name.startswith("~$"):
+        raise InputError(f"{path.name}：这是Excel打开工作簿时生成的临时锁定文件，不是工作簿本身。")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path.name}：文件为空（0字节）。")
+    if suffix in (".xlsx", ".xlsm", ".xlsb"):
+        if not zipfile.is_zipfile(path):
+            raise InputError(f"{path.name}：文件已损坏或不是Excel 2007及以上格式的工作簿。")
+        try:
+            with zipfile.ZipFile(path) as zf:
+                total = 0
+                for info in zf.infolist():
+                    total += info.file_size
+                    ratio = info.file_size / max(info.compress_size, 1)
+                    if info.file_size > 50 * 1024 * 1024 and ratio > MAX_RATIO:
+                        size = info.file_size // 2**20
+                        raise InputError(f"{path.name}：压缩包内“{info.filename}”解压后过大"
+                                         f"（{size} MB，压缩比{ratio:.0f}），疑似压缩炸弹，已拒绝读取。")
+                if total > MAX_UNPACKED_BYTES:
+                    raise InputError(f"{path.name}：工作簿解压后超过{MAX_UNPACKED_BYTES // 2**20} MB，已拒绝读取。")
+        except zipfile.BadZipFile as exc:
+            raise InputError(f"{path.name}：文件已损坏（zip结构错误）：{exc}") from exc
+
+
+def _uncalculated_formulas(path: Path) -> dict[str, set[tuple[int, int]]]:
+    """Cells per sheet that hold a formula but no cached value (0-based row, col)."""
+    out: dict[str, set[tuple[int, int]]] = {}
+    try:
+        with zipfile.ZipFile(path) as zf:
+            targets = _sheet_parts(zf)
+            for name, part in targets.items():
+                try:
+                    data = zf.read(part)
+                except KeyError:
+                    continue
+                if b"<f" not in data:
+                    continue
+                found = set()
+                for m in _CELL.finditer(data):
+                    body = m.group(3)
+                    if not body or b"<f" not in body:
+                        continue
+                    if b"<v" not in body or _EMPTY_V.search(body):
+                        found.add((int(m.group(2)) - 1, _col_index(m.group(1))))
+                if found:
+                    out[name] = found
+    except (zipfile.BadZipFile, OSError):
+        return out
+    return out
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    workbook = zf.read("xl/workbook.xml")
+    rels = {}
+    for m in _REL.finditer(zf.read("xl/_rels/workbook.xml.rels")):
+        attrs = dict(_ATTR.findall(m.group(1)))
+        target = attrs.get(b"Target", b"").decode()
+        if target.startswith("/"):
+            part = target.lstrip("/")
+        else:
+            part = str(PurePosixPath("xl") / target)
+        rels[attrs.get(b"Id", b"").decode()] = part
+    out = {}
+    for m in _SHEET_ENTRY_ANY.finditer(workbook):
+        attrs = dict(_ATTR.findall(m.group(1)))
+        name = attrs.get(b"name")
+        rid = next((v for k, v in attrs.items() if k.endswith(b":id")), None)
+        if name is None or rid is None:
+            continue
+        out[_unescape(name.decode("utf-8"))] = rels.get(rid.decode(), "")
+    return out
+
+
+def _unescape(text: str) -> str:
+    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
+            .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n - 1

@@ -1,0 +1,132 @@
+"""Core layer: value types shared by every path (reading, recognising, checking, consolidating).
+
+A ``Book`` is what was read from one workbook: its raw sheets and the standard tables found in
+them. Every value keeps the sheet and cell it came from, so a finding can point at it.
+Amounts are ``Decimal`` in 万元 (a table printed in 元 is divided by 10000 exactly on reading).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from .tables.catalog import TableDef
+
+
+def column_letter(col: int) -> str:
+    """0-based column index → Excel letters (0 → A, 27 → AB)."""
+    letters = ""
+    col += 1
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass(frozen=True, slots=True)
+class CellRef:
+    sheet: str
+    row: int  # 0-based
+    col: int  # 0-based
+
+    @property
+    def a1(self) -> str:
+        return f"{column_letter(self.col)}{self.row + 1}"
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.a1}"
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One amount of a table: its value in 万元 (None = blank) and where it came from."""
+
+    value: Decimal | None
+    ref: CellRef
+    raw: object = None  # what the workbook holds (number in the printed unit, or text)
+
+    @property
+    def amount(self) -> Decimal:
+        """The value for arithmetic: a blank amount cell counts as zero on the forms."""
+        return self.value if self.value is not None else Decimal(0)
+
+
+@dataclass(slots=True)
+class Row:
+    key: str  # 科目编码, a fixed row key of the catalog, or a unit name (绩效自评表)
+    label: str  # what the form prints
+    ref_row: int  # 0-based row in the sheet
+    side: str = ""
+    code: str = ""
+    values: dict[str, Cell] = field(default_factory=dict)
+
+    def get(self, column: str) -> Cell | None:
+        return self.values.get(column)
+
+
+@dataclass(slots=True)
+class Table:
+    tdef: TableDef
+    sheet: str
+    title_ref: CellRef
+    money_unit: str = "万元"  # the unit printed on the form; values are held in 万元
+    year: int | None = None
+    rows: dict[str, Row] = field(default_factory=dict)
+    columns: dict[str, list[CellRef]] = field(default_factory=dict)  # column key → header cells
+    fields: dict[str, Cell | str] = field(default_factory=dict)
+    is_empty_note: bool = False  # the form says it is empty (T8/T9 “本单位…无…”)
+
+    @property
+    def id(self) -> str:
+        return self.tdef.id
+
+    def row(self, key: str) -> Row | None:
+        return self.rows.get(key)
+
+    def cell(self, row_key: str, column: str) -> Cell | None:
+        row = self.rows.get(row_key)
+        return row.values.get(column) if row else None
+
+    def coded_rows(self) -> list[Row]:
+        return [r for r in self.rows.values() if r.code]
+
+
+@dataclass(slots=True)
+class Sheet:
+    name: str
+    cells: list[list]  # values as the reader gives them: float, int, str, bool, date, ""
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    # cells holding a formula without a cached value (never calculated): (row, col)
+    uncalculated: frozenset[tuple[int, int]] = frozenset()
+
+    def value(self, row: int, col: int) -> object:
+        if row < len(self.cells) and col < len(self.cells[row]):
+            return self.cells[row][col]
+        return ""
+
+
+@dataclass(slots=True)
+class Book:
+    path: Path
+    sheets: list[Sheet]
+    tables: list[Table] = field(default_factory=list)
+    unit_name: str = ""
+    year: int | None = None
+    findings: list = field(default_factory=list)  # recognition findings (pytoolkit.findings.Finding)
+
+    def table(self, table_id: str) -> Table | None:
+        """The first table with this id (most books hold each public table once)."""
+        for t in self.tables:
+            if t.id == table_id:
+                return t
+        return None
+
+    def all(self, table_id: str) -> list[Table]:
+        return [t for t in self.tables if t.id == table_id]
+
+    def sheet(self, name: str) -> Sheet | None:
+        for s in self.sheets:
+            if s.name == name:
+                return s
+        return None
