@@ -208,16 +208,19 @@ class _Recogniser:
                   table.tdef.id)
 
     def header_rows(self, grid: _Grid, start: int, end: int, tdef: TableDef) -> tuple[int, int]:
-        """(first header row, first data row) after the title block."""
+        """(first header row, first data row) after the title block.
+
+        Header rows hold only header texts (merged cells filled); the first row with a number, a
+        code, a known row label, or nothing at all (a blank data row of an empty form) ends them.
+        """
         first = None
         for r in range(start, end):
             texts = grid.row_texts(r)
-            if not texts and first is None:
-                continue
             if first is None:
+                if not texts:
+                    continue
                 if all(_UNIT.search(t) or normalise_label(t).startswith(("部门", "单位", "公开", "编制单位"))
-                       or re.fullmatch(r"[\s\S]*?表\s*\d*", t.strip()) and "项目" not in t
-                       for _, t in texts) and texts:
+                       or (t.strip().endswith("表") and "项目" not in t) for _, t in texts):
                     continue
                 first = r
                 continue
@@ -227,17 +230,21 @@ class _Recogniser:
 
     def is_data_row(self, grid: _Grid, r: int, tdef: TableDef) -> bool:
         row = grid.sheet.cells[r] if r < grid.height else []
-        texts = [normalise_label(v) for v in row if isinstance(v, str) and v.strip()]
+        texts = [grid.text(r, c) for c in range(grid.width)]
+        texts = [t for t in texts if t]
+        if not texts and not any(v not in ("", None) for v in row):
+            return True  # a blank row under the header: the data row of an empty form
         if texts and texts[0] == "栏次":
             return False
         if any(isinstance(v, float | int) and not isinstance(v, bool) for v in row):
             return True
-        for t in texts:
-            clean = _CODE_CLEAN.sub("", t)
-            if codes.is_code(clean) or t in _TOTAL_LABELS or t in ("人员经费合计", "公用经费合计"):
-                return True
-            if tdef.kind == FIXED and (self.fixed_row_key(tdef, t, "收入", set()) or codes.code_for_class_name(t)):
-                return True
+        if any(codes.is_code(_CODE_CLEAN.sub("", t)) for t in texts):
+            return True
+        first = texts[0] if texts else ""
+        if tdef.kind == CODED:
+            return first in _TOTAL_LABELS or first in ("人员经费合计", "公用经费合计")
+        if tdef.id in ("T1", "T4"):
+            return bool(self.fixed_row_key(tdef, first, "收入", set()) or codes.code_for_class_name(first))
         return False
 
     def header_paths(self, grid: _Grid, h0: int, h1: int) -> list[list[str]]:
@@ -344,6 +351,8 @@ class _Recogniser:
             code = "".join(parts)
         else:
             code = _clean_code(grid.raw(r, g.code_cols[0]))
+            if code and not code.isdigit():
+                return ""  # a label written in the code column (人员经费合计), not a code
         if code and not codes.is_code(code):
             self.find("recognise.bad_code", Severity.ERROR,
                       f"科目编码“{code}”格式不正确（应为3位类、5位款或7位项），该行未参与校验。",
@@ -354,6 +363,10 @@ class _Recogniser:
     def data_row(self, grid: _Grid, table: Table, g: _Group, r: int, seen: dict, last_parts: list) -> None:
         tdef = table.tdef
         raw_label = grid.raw(r, g.label_col) if g.label_col is not None else ""
+        if raw_label in ("", None) and g.code_cols:
+            first = grid.raw(r, g.code_cols[0])
+            if isinstance(first, str) and first.strip() and not _clean_code(first).isdigit():
+                raw_label = first  # e.g. 人员经费合计 spanning the code and name columns
         label = raw_label.strip() if isinstance(raw_label, str) else ("" if raw_label in ("", None) else str(raw_label))
         norm = normalise_label(label)
         code = self.code_of(grid, g, r, last_parts, table)
@@ -520,7 +533,8 @@ class _Recogniser:
             while r < end:
                 raw = grid.raw(r, label_col)
                 name = normalise_label(raw) if isinstance(raw, str) else ""
-                if not name or name == "机构名称" or len(name) > 40:
+                if not name or name == "机构名称" or len(name) > 40 or name in tdef.extra.get("fields", ()) \
+                        or "万元" in name or name.endswith("情况"):
                     break
                 key = SUMMARY_UNIT if name in (SUMMARY_UNIT, "汇总", "合计") else name
                 row = table.rows.get(key) or Row(key, str(raw).strip(), r)

@@ -1,0 +1,146 @@
+"""Core layer: rule checks that need loops or look-ups, registered for use in rule packs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ..errors import ValueParseError
+from ..metrics import grade, parse_grade
+from ..tables import codes
+from ..tables.catalog import SUMMARY_UNIT
+from .engine import Context, Rule, _fmt, check, compare_sum, make_finding
+
+
+@check("code_hierarchy")
+def code_hierarchy(ctx: Context, rule: Rule, file: str, table: str):
+    """合计 = Σ类, 类 = Σ款, 款 = Σ项 for every numeric column (RULES.md §3)."""
+    t = ctx.table(table)
+    if t is None:
+        return
+    coded = {r.code: r for r in t.rows.values() if r.code and codes.is_code(r.code)}
+    children: dict[str, list] = {}
+    for code, row in coded.items():
+        parent = codes.parent(code)
+        if parent is None:
+            continue
+        if parent not in coded:
+            yield make_finding(rule, file, row.values[next(iter(row.values))].ref if row.values else None,
+                               f"{rule.title}：科目“{code} {row.label}”的上级科目{parent}不在表中。")
+            continue
+        children.setdefault(parent, []).append(row)
+    columns = list(t.columns)
+    total = t.rows.get("合计")
+    top = [r for r in coded.values() if codes.level(r.code) == 1]
+    if total is not None and top:
+        for col in columns:
+            f = compare_sum(rule, file, total.values.get(col), [(r.values.get(col), t) for r in top], t,
+                            f"合计/{col}")
+            if f:
+                yield f
+    for parent, kids in children.items():
+        prow = coded[parent]
+        for col in columns:
+            f = compare_sum(rule, file, prow.values.get(col), [(r.values.get(col), t) for r in kids], t,
+                            f"{parent} {prow.label}/{col}")
+            if f:
+                yield f
+
+
+@check("unit_rows_sum")
+def unit_rows_sum(ctx: Context, rule: Rule, file: str, table: str = "PE"):
+    """整体支出绩效自评表: the 局机关及二级机构汇总 row = Σ unit rows, column by column."""
+    t = ctx.table(table)
+    if t is None or SUMMARY_UNIT not in t.rows:
+        return
+    summary = t.rows[SUMMARY_UNIT]
+    units = [r for k, r in t.rows.items() if k != SUMMARY_UNIT]
+    for col in summary.values:
+        f = compare_sum(rule, file, summary.values.get(col), [(r.values.get(col), t) for r in units], t, col)
+        if f:
+            yield f
+
+
+@check("project_detail_sum")
+def project_detail_sum(ctx: Context, rule: Rule, file: str):
+    """项目支出绩效自评表: Σ 支出明细 = 支出合计 = 实际支出, for every project form in the book."""
+    for t in ctx.book.all("PP"):
+        details = [r for r in t.rows.values() if r.side == "明细" and r.key != "支出合计"]
+        total = t.rows.get("支出合计")
+        name = t.fields.get("项目名称")
+        what = f"{name.raw}" if name is not None and name.raw else t.sheet
+        if total is not None and details:
+            f = compare_sum(rule, file, total.values.get("实际支出数"),
+                            [(r.values.get("实际支出数"), t) for r in details], t, f"{what}/支出明细")
+            if f:
+                yield f
+        funds = t.rows.get("合计")
+        if total is not None and funds is not None:
+            a, b = total.values.get("实际支出数"), funds.values.get("实际支出")
+            if a is not None and b is not None and a.amount != b.amount:
+                yield make_finding(rule, file, a.ref,
+                                   f"{rule.title}［{what}］：支出明细合计{_fmt(a.amount)}，与实际支出{_fmt(b.amount)}不一致，"
+                                   f"相差{_fmt(a.amount - b.amount)}", expected=b.amount, actual=a.amount,
+                                   related=[str(b.ref)])
+
+
+@check("project_funds")
+def project_funds(ctx: Context, rule: Rule, file: str):
+    """项目支出绩效自评表: 结余 = 实际到位 − 实际支出; 合计 = Σ 中央/省/市/县/其它, each column."""
+    for t in ctx.book.all("PP"):
+        fund_rows = [r for r in t.rows.values() if r.side == "资金"]
+        for r in fund_rows:
+            got, spent, left = (r.values.get(k) for k in ("实际到位资金", "实际支出", "结余"))
+            if left is None or (got is None and spent is None):
+                continue
+            expected = (got.amount if got else Decimal(0)) - (spent.amount if spent else Decimal(0))
+            if left.value is None and expected == 0:
+                continue
+            if left.amount != expected:
+                yield make_finding(rule, file, left.ref,
+                                   f"{rule.title}［{r.label}］：结余填列{_fmt(left.amount)}，实际到位减实际支出为"
+                                   f"{_fmt(expected)}，相差{_fmt(left.amount - expected)}",
+                                   expected=expected, actual=left.amount)
+        total = t.rows.get("合计")
+        subs = [r for r in fund_rows if r.key != "合计"]
+        if total is None or not subs:
+            continue
+        for col, cell in total.values.items():
+            parts = [(r.values.get(col), t) for r in subs]
+            if all(c is None or c.value is None for c, _ in parts):
+                continue  # the form leaves the breakdown blank
+            f = compare_sum(rule, file, cell, parts, t, f"资金来源/{col}")
+            if f:
+                yield f
+
+
+@check("grade_matches_score")
+def grade_matches_score(ctx: Context, rule: Rule, file: str):
+    """绩效自评: 评价等次 must follow from 综合得分 (财预〔2020〕10号: 优≥90, 良≥80, 中≥60, 差<60)."""
+    for t in [*ctx.book.all("PE"), *ctx.book.all("PP")]:
+        score, stated = t.fields.get("绩效自评综合得分"), t.fields.get("评价等次")
+        if score is None or stated is None or score.value is None:
+            continue
+        try:
+            expected = grade(score.value)
+            given = parse_grade(stated.raw)
+        except ValueParseError as exc:
+            yield make_finding(rule, file, stated.ref, f"{rule.title}：{exc}")
+            continue
+        if given is not None and given != expected:
+            yield make_finding(rule, file, stated.ref,
+                               f"{rule.title}［{t.tdef.title}］：综合得分{score.value}分应评为“{expected.long}”，"
+                               f"表中填“{stated.raw}”", related=[str(score.ref)])
+
+
+@check("empty_table_note")
+def empty_table_note(ctx: Context, rule: Rule, file: str, table: str):
+    """T8/T9: a table that says it is empty (“本单位…无…”) must hold no amounts, and vice versa."""
+    t = ctx.table(table)
+    if t is None or not t.is_empty_note:
+        return
+    for r in t.rows.values():
+        for cell in r.values.values():
+            if cell.value not in (None, Decimal(0)):
+                yield make_finding(rule, file, cell.ref,
+                                   f"{rule.title}：表下注明本表为空表，但{r.label}填有{_fmt(cell.value)}")
+                return

@@ -1,0 +1,314 @@
+"""Core layer: evaluate rule packs over a recognised book and collect every finding.
+
+All rules run (one collector, like pandera's lazy mode); a rule that crashes becomes an error
+finding and the run goes on. Exactness follows RULES.md §4: values stored at the precision shown
+are the data, so their identities hold to the cent; where an operand is itself a rounded form of
+finer data (more than 2 decimals in its printed unit, or a 万元 figure compared with 元 data), a
+difference within the rounding bound is a 尾差 (info), beyond it an error.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..findings import Finding, Location, Severity
+from ..metrics import format_amount
+from ..model import Book, Cell, CellRef, Row, Table
+from ..tables import codes
+from . import expr as E
+
+HALF_CENT = Decimal("0.005")
+CHECKS: dict[str, Callable[..., Iterable[Finding]]] = {}
+
+
+def check(name: str):
+    """Register a Python check usable from a pack as ``function: name``."""
+
+    def deco(fn):
+        CHECKS[name] = fn
+        return fn
+
+    return deco
+
+
+@dataclass
+class Rule:
+    id: str
+    title: str
+    severity: Severity
+    expression: str = ""
+    message: str = ""
+    each_row: dict | None = None  # {"table": "T3", "rows": "类" | "code" | "all", "union": [...]}
+    function: str = ""
+    args: dict = field(default_factory=dict)
+    tables: tuple[str, ...] = ()  # tables the rule needs; skipped when one is absent
+    enabled: bool = True
+    source: str = ""  # "file:line" of its definition
+    ast: object = None
+
+
+@dataclass
+class Operand:
+    value: Decimal
+    cell: Cell | None
+    table: Table | None
+
+
+class Context:
+    """One book under evaluation, with the current row of an each_row rule."""
+
+    def __init__(self, book: Book) -> None:
+        self.book = book
+        self.tables = {t.id: t for t in reversed(book.tables)}  # first of each id wins
+        self.current_key: str | None = None
+        self.current_table: Table | None = None
+
+    def table(self, tid: str) -> Table | None:
+        return self.tables.get(tid)
+
+
+# -- evaluation --------------------------------------------------------------------------------
+def _rows(table: Table, selectors, ctx: Context) -> list[tuple[str, Row | None]]:
+    out = []
+    for kind, value in selectors:
+        if kind == "key":
+            out.append((value, table.rows.get(value)))
+        elif kind == "current":
+            key = ctx.current_key or ""
+            out.append((key, table.rows.get(key)))
+        elif kind == "level":
+            level = {"类": 1, "款": 2, "项": 3}[value]
+            out.extend((r.key, r) for r in table.rows.values()
+                       if r.code and codes.is_code(r.code) and codes.level(r.code) == level)
+        elif kind == "prefix":
+            out.extend((r.key, r) for r in table.rows.values()
+                       if r.code and r.code.startswith(value) and r.code != value)
+    return out
+
+
+def _operands(ref: E.Ref, ctx: Context) -> list[Operand]:
+    table = ctx.current_table if not ref.table else ctx.table(ref.table)
+    if table is None:
+        return []
+    ops = []
+    for _key, row in _rows(table, ref.selectors, ctx):
+        cell = row.values.get(ref.column) if row else None
+        ops.append(Operand(cell.amount if cell else Decimal(0), cell, table))
+    return ops
+
+
+def evaluate(node, ctx: Context, used: list[Operand]) -> Decimal:
+    if isinstance(node, E.Num):
+        return node.value
+    if isinstance(node, E.Ref):
+        ops = _operands(node, ctx)
+        used.extend(ops)
+        if node.is_multi:
+            raise E.ExpressionError("多行引用只能放在 sum() 中")
+        return ops[0].value if ops else Decimal(0)
+    if isinstance(node, E.Neg):
+        return -evaluate(node.operand, ctx, used)
+    if isinstance(node, E.BinOp):
+        a, b = evaluate(node.left, ctx, used), evaluate(node.right, ctx, used)
+        if node.op == "+":
+            return a + b
+        if node.op == "-":
+            return a - b
+        if node.op == "*":
+            return a * b
+        return a / b if b else Decimal(0)
+    if isinstance(node, E.Call):
+        values = []
+        for arg in node.args:
+            if isinstance(arg, E.Ref):
+                ops = _operands(arg, ctx)
+                used.extend(ops)
+                values.extend(o.value for o in ops)
+            else:
+                values.append(evaluate(arg, ctx, used))
+        if node.func == "sum":
+            return sum(values, Decimal(0))
+        if node.func == "abs":
+            return abs(values[0])
+        if node.func == "min":
+            return min(values)
+        return max(values)
+    raise E.ExpressionError(f"无法计算的表达式：{node!r}")
+
+
+def rounding_bound(operands: list[Operand]) -> Decimal:
+    """How far the identity may miss because operands are rounded forms (RULES.md §4)."""
+    units = {o.table.money_unit for o in operands if o.table is not None}
+    finer = any(_decimals(o.cell) > 2 for o in operands if o.cell is not None)
+    if len(units) <= 1 and not finer:
+        return Decimal(0)
+    bound = Decimal(0)
+    for o in operands:
+        if o.cell is None or o.cell.value is None or o.table is None:
+            continue
+        unit_half = HALF_CENT if o.table.money_unit == "万元" else HALF_CENT / 10000
+        if _decimals(o.cell) > 2 or (len(units) > 1 and o.table.money_unit == "万元"):
+            bound += unit_half
+    return bound
+
+
+def _decimals(cell: Cell) -> int:
+    raw = cell.raw
+    if isinstance(raw, float):
+        if raw.is_integer():
+            return 0
+        text = repr(raw)
+        return 0 if "e" in text else len(text.split(".")[1])
+    if cell.value is None:
+        return 0
+    return max(0, -cell.value.normalize().as_tuple().exponent)
+
+
+_FORMATTER = string.Formatter()
+ALLOWED_FIELDS = {"actual", "expected", "diff", "row", "label", "table", "bound"}
+
+
+def check_template(template: str) -> None:
+    for _, name, _, _ in _FORMATTER.parse(template):
+        if name is not None and name not in ALLOWED_FIELDS:
+            raise ValueError(f"消息模板中的“{{{name}}}”不可用，可用：{'、'.join(sorted(ALLOWED_FIELDS))}")
+
+
+def _fmt(value: Decimal | None) -> str:
+    return "—" if value is None else format_amount(value)
+
+
+def run_expression_rule(rule: Rule, ctx: Context, file: str) -> list[Finding]:
+    out: list[Finding] = []
+    if rule.each_row:
+        spec = rule.each_row
+        table = ctx.table(spec["table"])
+        if table is None:
+            return out
+        keys = _each_keys(table, spec, ctx)
+        for key in keys:
+            ctx.current_key, ctx.current_table = key, table
+            finding = _compare(rule, ctx, file, key)
+            if finding:
+                out.append(finding)
+        ctx.current_key, ctx.current_table = None, None
+        return out
+    finding = _compare(rule, ctx, file, "")
+    return [finding] if finding else []
+
+
+def _each_keys(table: Table, spec: dict, ctx: Context) -> list[str]:
+    rows = spec.get("rows", "all")
+
+    def pick(t: Table) -> list[str]:
+        if rows == "all":
+            return list(t.rows)
+        if rows == "code":
+            return [r.key for r in t.rows.values() if r.code]
+        if rows in ("类", "款", "项"):
+            level = {"类": 1, "款": 2, "项": 3}[rows]
+            return [r.key for r in t.rows.values() if r.code and codes.is_code(r.code)
+                    and codes.level(r.code) == level]
+        if rows == "code_or_total":
+            return [r.key for r in t.rows.values() if r.code or r.key == "合计"]
+        return [k for k in t.rows if k in rows]  # an explicit list
+
+    keys = pick(table)
+    for other in spec.get("union", ()):
+        t = ctx.table(other)
+        if t is not None:
+            keys.extend(k for k in pick(t) if k not in keys)
+    return keys
+
+
+def _compare(rule: Rule, ctx: Context, file: str, key: str) -> Finding | None:
+    node = rule.ast
+    used_left: list[Operand] = []
+    used_right: list[Operand] = []
+    left = evaluate(node.left, ctx, used_left)
+    right = evaluate(node.right, ctx, used_right)
+    diff = left - right
+    op = node.op
+    ok = {"==": diff == 0, "!=": diff != 0, "<=": diff <= 0, ">=": diff >= 0, "<": diff < 0,
+          ">": diff > 0}[op]
+    if ok:
+        return None
+    operands = used_left + used_right
+    if not any(o.cell is not None and o.cell.value is not None for o in operands):
+        return None  # every operand blank: nothing was reported
+    bound = rounding_bound(operands)
+    miss = abs(diff) if op in ("==", "!=") else (diff if op in ("<=", "<") else -diff)
+    severity = rule.severity
+    tail = ""
+    if bound and miss <= bound and op != "!=":
+        severity = Severity.INFO
+        tail = f"（在四舍五入尾差范围±{bound.normalize()}万元内，属尾差）"
+    target = next((o for o in used_left if o.cell is not None), None) or \
+        next((o for o in operands if o.cell is not None), None)
+    row = (ctx.current_table.rows.get(key) if ctx.current_table and key else None)
+    label = row.label if row else key
+    fields = {"actual": _fmt(left), "expected": _fmt(right), "diff": _fmt(diff), "row": key,
+              "label": label, "table": rule.id.split(".")[0], "bound": _fmt(bound)}
+    text = _FORMATTER.vformat(rule.message, (), fields) if rule.message else \
+        f"{rule.title}：左边{fields['actual']}，右边{fields['expected']}，相差{fields['diff']}"
+    where = f"［{label}］" if key else ""
+    location = Location.at(target.cell.ref if target and target.cell else None, file)
+    if target is None or target.cell is None:
+        t = ctx.table(rule.tables[0]) if rule.tables else None
+        location = Location.at(t.title_ref if t else None, file)
+    related = tuple(dict.fromkeys(str(o.cell.ref) for o in operands if o.cell is not None))
+    return Finding(rule.id, severity, f"{rule.title}{where}：{text}{tail}", location,
+                   expected=right, actual=left, table=fields["table"], related=related)
+
+
+def run_rules(book: Book, rules: Iterable[Rule]) -> list[Finding]:
+    """Run every enabled rule on ``book``; recognition findings come first."""
+    ctx = Context(book)
+    file = book.path.name
+    findings: list[Finding] = list(book.findings)
+    for rule in rules:
+        if not rule.enabled:
+            continue
+        if any(ctx.table(t) is None for t in rule.tables):
+            continue
+        try:
+            if rule.function:
+                findings.extend(CHECKS[rule.function](ctx, rule, file, **rule.args))
+            else:
+                findings.extend(run_expression_rule(rule, ctx, file))
+        except Exception as exc:  # a broken rule must not stop the others (beancount's loader)
+            findings.append(Finding(rule.id, Severity.ERROR, f"规则“{rule.title}”执行出错：{exc}（{rule.source}）",
+                                    Location(file=file), table=rule.id.split(".")[0]))
+    return findings
+
+
+def make_finding(rule: Rule, file: str, ref: CellRef | None, message: str, expected=None, actual=None,
+                 severity: Severity | None = None, related=()) -> Finding:
+    return Finding(rule.id, severity or rule.severity, message, Location.at(ref, file), expected, actual,
+                   table=rule.id.split(".")[0], related=tuple(related))
+
+
+def compare_sum(rule: Rule, file: str, target: Cell | None, parts: list[tuple[Cell | None, Table]],
+                table: Table, what: str) -> Finding | None:
+    """``target`` must equal the sum of ``parts`` (with the rounding bound of RULES.md §4)."""
+    total = sum((c.amount for c, _ in parts if c is not None), Decimal(0))
+    actual = target.amount if target else Decimal(0)
+    if actual == total:
+        return None
+    if (target is None or target.value is None) and all(c is None or c.value is None for c, _ in parts):
+        return None
+    operands = [Operand(actual, target, table)] + [Operand(c.amount, c, t) for c, t in parts if c is not None]
+    bound = rounding_bound(operands)
+    diff = actual - total
+    severity = rule.severity
+    tail = ""
+    if bound and abs(diff) <= bound:
+        severity, tail = Severity.INFO, f"（在四舍五入尾差范围±{bound.normalize()}万元内，属尾差）"
+    ref = target.ref if target else (next((c.ref for c, _ in parts if c is not None), table.title_ref))
+    related = [str(c.ref) for c, _ in parts if c is not None]
+    return make_finding(rule, file, ref,
+                        f"{rule.title}［{what}］：填列{_fmt(actual)}，下级合计{_fmt(total)}，相差{_fmt(diff)}{tail}",
+                        expected=total, actual=actual, severity=severity, related=related)

@@ -1,0 +1,161 @@
+"""Core layer: load rule packs (YAML) with file and line for every rule, and pick the packs.
+
+A pack is a mapping with ``rules:``, a list of rules. A rule has ``id``, Chinese ``title``,
+``severity`` (error | warning | info), and either ``check:`` (an expression, see ``expr``) with an
+optional ``each_row:`` and ``message:`` template, or ``function:`` (a registered check) with
+``args:``. ``enabled: false`` switches a rule off. A user pack adds rules or replaces built-in ones
+with the same id.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+from ..errors import RulePackError
+from ..findings import Finding, Severity
+from ..model import Book
+from . import checks as _checks  # noqa: F401  (registers the Python checks)
+from . import expr as E
+from .engine import CHECKS, Rule, check_template, run_rules
+
+BUILTIN = ("public", "t9", "self_evaluation")
+_LINE = "__line__"
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that remembers the line of every mapping (for error messages)."""
+
+
+def _construct_mapping(loader, node, deep=False):
+    mapping = yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+    mapping[_LINE] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+_SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
+_KEYS = {"id", "title", "severity", "check", "message", "each_row", "function", "args", "enabled", "tables",
+         _LINE}
+
+
+def load_pack(source: str | Path, text: str | None = None) -> list[Rule]:
+    """Rules of one pack file; raises RulePackError naming file, line and problem."""
+    name = str(source)
+    if text is None:
+        try:
+            text = Path(source).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RulePackError(f"无法读取规则文件 {name}：{exc}") from exc
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f"第{mark.line + 1}行" if mark else ""
+        raise RulePackError(f"规则文件 {name} {line}YAML格式错误：{getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
+        raise RulePackError(f"规则文件 {name}：缺少 rules: 列表。")
+    rules = []
+    seen = set()
+    for item in doc["rules"]:
+        if not isinstance(item, dict):
+            raise RulePackError(f"规则文件 {name}：rules 中的每一项都应是一条规则（键值对）。")
+        rules.append(_rule(item, name))
+        if rules[-1].id in seen:
+            raise RulePackError(f"规则文件 {name} 第{item[_LINE]}行：规则编号“{rules[-1].id}”重复。")
+        seen.add(rules[-1].id)
+    return rules
+
+
+def _rule(item: dict, name: str) -> Rule:
+    line = item.get(_LINE, "?")
+    where = f"规则文件 {name} 第{line}行"
+    unknown = set(item) - _KEYS
+    if unknown:
+        raise RulePackError(f"{where}：未知的键 {', '.join(sorted(map(str, unknown)))}。")
+    rid = item.get("id")
+    if not rid or not isinstance(rid, str):
+        raise RulePackError(f"{where}：缺少规则编号 id。")
+    if item.get("enabled", True) is False and set(item) <= {"id", "enabled", _LINE}:
+        return Rule(rid, "", Severity.INFO, enabled=False, source=f"{name}:{line}")
+    title = item.get("title")
+    if not title:
+        raise RulePackError(f"{where}：规则“{rid}”缺少中文标题 title。")
+    severity = _SEVERITIES.get(str(item.get("severity", "error")))
+    if severity is None:
+        raise RulePackError(f"{where}：规则“{rid}”的 severity 应为 error、warning 或 info。")
+    rule = Rule(rid, str(title), severity, message=str(item.get("message", "")),
+                enabled=bool(item.get("enabled", True)), source=f"{name}:{line}",
+                args={k: v for k, v in (item.get("args") or {}).items() if k != _LINE})
+    if rule.message:
+        try:
+            check_template(rule.message)
+        except ValueError as exc:
+            raise RulePackError(f"{where}：{exc}") from exc
+    if "function" in item:
+        rule.function = str(item["function"])
+        if rule.function not in CHECKS:
+            raise RulePackError(f"{where}：未知的检查函数“{rule.function}”，可用：{'、'.join(sorted(CHECKS))}。")
+        table = rule.args.get("table")
+        rule.tables = tuple(item.get("tables") or ((table,) if table else ()))
+        return rule
+    if "check" not in item:
+        raise RulePackError(f"{where}：规则“{rid}”需要 check（表达式）或 function。")
+    rule.expression = str(item["check"])
+    try:
+        rule.ast = E.parse(rule.expression)
+    except E.ExpressionError as exc:
+        raise RulePackError(f"{where}：{exc}") from exc
+    if not isinstance(rule.ast, E.Compare):
+        raise RulePackError(f"{where}：规则“{rid}”的表达式必须是比较（==、<=、>= 等）。")
+    each = item.get("each_row")
+    if each is not None:
+        if isinstance(each, str):
+            each = {"table": each}
+        if not isinstance(each, dict) or "table" not in each:
+            raise RulePackError(f"{where}：each_row 应写表编号，如 each_row: T3 或 each_row: {{table: T3, rows: 类}}。")
+        rule.each_row = {k: v for k, v in each.items() if k != _LINE}
+    named = {r.table for r in E.refs(rule.ast) if r.table}
+    if rule.each_row:
+        named.add(rule.each_row["table"])
+    if not rule.each_row and any(r.table == "" or any(k == "current" for k, _ in r.selectors)
+                                 for r in E.refs(rule.ast)):
+        raise RulePackError(f"{where}：规则“{rid}”引用了当前行（裸列名或@），但没有 each_row。")
+    rule.tables = tuple(item.get("tables") or sorted(named))
+    return rule
+
+
+def builtin_pack(name: str) -> list[Rule]:
+    ref = resources.files("pytoolkit.rules") / "packs" / f"{name}.yaml"
+    return load_pack(f"{name}.yaml", ref.read_text(encoding="utf-8"))
+
+
+def merge(base: list[Rule], extra: list[Rule]) -> list[Rule]:
+    """Rules of ``extra`` replace those of ``base`` with the same id and add the others."""
+    by_id = {r.id: r for r in base}
+    for r in extra:
+        by_id[r.id] = r
+    return list(by_id.values())
+
+
+def packs_for(book: Book, edition: str | None = None) -> list[Rule]:
+    """The built-in rules for the tables present: the nine-table edition adds T9's rules."""
+    names = ["public"]
+    if edition == "2019" or (edition is None and book.table("T9") is not None):
+        names.append("t9")
+    names.append("self_evaluation")
+    rules: list[Rule] = []
+    for n in names:
+        rules = merge(rules, builtin_pack(n))
+    return rules
+
+
+def validate_book(book: Book, extra: list[Rule] | None = None, edition: str | None = None) -> list[Finding]:
+    """All findings for ``book``: recognition, then every rule of the chosen packs."""
+    rules = packs_for(book, edition)
+    if extra:
+        rules = merge(rules, extra)
+    return run_rules(book, rules)
