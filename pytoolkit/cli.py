@@ -17,15 +17,18 @@ from rich.table import Table as RichTable
 from . import __version__
 from .errors import PytoolkitError
 from .findings import Finding, Severity, has_errors, summary, to_json
+from .metrics import format_amount
 from .tables.catalog import BY_ID
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+_GROUP_TITLES = {"X": "表间关系", "XP": "绩效自评表与公开表", "recognise": "表格识别", "read": "读取"}
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def _console(stderr: bool = False) -> Console:
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    # Chinese text is wide: give non-terminal output (pipes, CI logs) room rather than 80 columns.
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 
 
 def expand_inputs(items: list[str]) -> list[Path]:
@@ -56,12 +59,13 @@ def render_text(console: Console, path: Path, findings: list[Finding]) -> None:
     for f in findings:
         groups[f.table or ""].append(f)
     for table, items in groups.items():
-        title = BY_ID[table].title if table in BY_ID else ("表间/读取" if not table else table)
+        title = BY_ID[table].title if table in BY_ID else _GROUP_TITLES.get(table, table or "读取与识别")
         console.print(f"  [bold]{table + ' ' if table in BY_ID else ''}{title}[/bold]")
         for f in items:
             nums = ""
             if f.expected is not None and f.actual is not None:
-                nums = f"（应为 {f.expected}，实为 {f.actual}，相差 {f.difference}）"
+                nums = (f"（应为 {format_amount(f.expected)}，实为 {format_amount(f.actual)}，"
+                        f"差额 {format_amount(f.difference)}）")
             console.print(f"    [{_STYLE[f.severity]}]{f.severity.label}[/] {f.location}  {f.message}"
                           f"[dim]{nums} [{f.rule}][/dim]")
 
@@ -158,7 +162,7 @@ def cmd_demo(args) -> int:
 
     d = RichTable(title="派生数（完成率、增减、占比、等次；四舍五入保留两位）")
     for col in ("类别", "项目", "数字"):
-        d.add_column(col)
+        d.add_column(col, overflow="fold")
     for fig in derived_figures(book):
         d.add_row(fig.group, fig.subject, fig.text)
     console.print(d)

@@ -1,0 +1,844 @@
+"""Core layer (io): render the standard tables into openpyxl worksheets in the official layout.
+
+The sheets look like the published 部门决算公开 forms (title, 部门/单位 line, merged header rows,
+bordered data rows, A4 landscape) so that an accountant recognises them, and so that the
+recogniser (``tables.recognise``) can read them back by title and headers alone; nothing here
+promises a sheet name or a fixed position beyond what :class:`TableLayout` reports.
+
+Amounts come in as text in 万元 (``"846.77"``) and are kept as ``Decimal`` until the moment a
+cell is written (DESIGN.md “Numbers”); 元 output is the exact product by 10000. Text taken from
+the inputs (unit names, notes, 支出内容) is always stored as text, never as a formula.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
+
+from ..errors import ValueParseError
+from ..tables import catalog, codes
+from ..tables.catalog import CODED, SUMMARY_UNIT, TableDef
+
+Values = dict[str, dict[str, str]]
+
+WAN = Decimal(10000)
+MONEY_UNITS = ("万元", "元")
+CODE_LAYOUTS = ("single", "split")
+NUMBER_FORMAT = "#,##0.00"
+TOTAL = "合计"
+
+_FONT = "宋体"
+_THIN = Side(style="thin")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_TITLE_FONT = Font(name=_FONT, size=16, bold=True)
+_HEADER_FONT = Font(name=_FONT, size=10, bold=True)
+_BODY_FONT = Font(name=_FONT, size=10)
+_CAPTION_FONT = Font(name=_FONT, size=11, bold=True)
+_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_LEFT = Alignment(horizontal="left", vertical="center")
+_LEFT_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
+_RIGHT = Alignment(horizontal="right", vertical="center")
+
+FIRST_HEADER_ROW = 3  # row 1 title, row 2 部门/单位 line
+
+# Sheet names used by write_book; the recogniser must not rely on them.
+SHEET_NAMES = {
+    **{t.id: f"{i:02d}{t.title}" for i, t in enumerate(catalog.PUBLIC_TABLES, start=1)},
+    "PE": "整体支出绩效自评表",
+    "PP": "项目支出绩效自评表",
+}
+
+@dataclass
+class TableLayout:
+    """Where one rendered table landed in its worksheet.
+
+    ``cells`` maps (row key, column key) to the coordinate (``"C6"``) of every amount cell the
+    form has, filled or blank; for two-sided tables the column key is the plain catalog key and
+    the row key says the side. ``rows`` gives the sheet row of each row key (for PE, the row in
+    the first block), ``labels`` the coordinate of the cell that prints the row's label.
+    """
+
+    table_id: str
+    sheet: str
+    title: str
+    money_unit: str
+    code_layout: str
+    width: int
+    title_cell: str = "A1"
+    unit_cell: str | None = None
+    header_rows: tuple[int, int] = (FIRST_HEADER_ROW, FIRST_HEADER_ROW)
+    data_rows: tuple[int, int] = (0, -1)
+    columns: tuple[str, ...] = ()
+    rows: dict[str, int] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)
+    cells: dict[tuple[str, str], str] = field(default_factory=dict)
+    note_cell: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def cell(self, row_key: str, column_key: str) -> str:
+        return self.cells[(row_key, column_key)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Cells
+
+
+def _put(ws: Worksheet, row: int, col: int, value: object, *, font: Font = _BODY_FONT,
+         align: Alignment = _LEFT, border: bool = True) -> str:
+    cell = ws.cell(row=row, column=col)
+    cell.value = value
+    if isinstance(value, str):
+        # openpyxl stores a text starting with "=" as a formula and "#N/A" as an error; every
+        # text we write (labels, unit names, notes; "+", "-", "@" too) must stay the text typed.
+        cell.data_type = "s"
+    cell.font = font
+    cell.alignment = align
+    if border:
+        cell.border = _BORDER
+    return cell.coordinate
+
+
+def _merge(ws: Worksheet, r0: int, c0: int, r1: int, c1: int) -> None:
+    if (r0, c0) != (r1, c1):
+        ws.merge_cells(start_row=r0, start_column=c0, end_row=r1, end_column=c1)
+
+
+def _box(ws: Worksheet, r0: int, c0: int, r1: int, c1: int, value: object, *, font: Font = _BODY_FONT,
+         align: Alignment = _LEFT, border: bool = True) -> str:
+    """Write ``value`` into the top-left cell of r0:c0..r1:c1 and merge the range (borders on its edge)."""
+    coordinate = _put(ws, r0, c0, value, font=font, align=align, border=border)
+    _merge(ws, r0, c0, r1, c1)
+    return coordinate
+
+
+def parse_amount(text: object, money_unit: str = "万元", where: str = "") -> Decimal | None:
+    """The amount in ``money_unit`` for an amount text in 万元; None for a blank.
+
+    元 is the exact product by 10000 (Decimal, no float step).
+    """
+    if text is None:
+        return None
+    if isinstance(text, float):
+        raise ValueParseError(text, "金额须为文本或 Decimal，不接受浮点数", where)
+    raw = str(text).strip().replace(",", "")
+    if raw == "":
+        return None
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        raise ValueParseError(text, "不是数字", where) from None
+    if not amount.is_finite():
+        raise ValueParseError(text, "不是有限数", where)
+    if money_unit == "元":
+        amount *= WAN
+    if Decimal(repr(float(amount))) != amount:
+        # Excel keeps a double: a value that does not survive the round trip would be changed.
+        raise ValueParseError(text, "有效数字过多，写入 Excel 会改变数值", where)
+    return amount
+
+
+# ---------------------------------------------------------------------------------------------
+# Header trees: a header cell spans its children; a leaf spans down to the last header row.
+
+
+@dataclass(frozen=True)
+class _H:
+    text: str
+    key: object = None
+    children: tuple[_H, ...] = ()
+
+    @property
+    def width(self) -> int:
+        return sum(c.width for c in self.children) if self.children else 1
+
+    @property
+    def depth(self) -> int:
+        return 1 + max((c.depth for c in self.children), default=0)
+
+
+def _write_headers(ws: Worksheet, top: int, left: int, nodes: Sequence[_H], depth: int) -> dict[object, int]:
+    columns: dict[object, int] = {}
+    col = left
+    for node in nodes:
+        if node.children:
+            _box(ws, top, col, top, col + node.width - 1, node.text, font=_HEADER_FONT, align=_CENTER)
+            columns.update(_write_headers(ws, top + 1, col, node.children, depth - 1))
+        else:
+            _box(ws, top, col, top + depth - 1, col, node.text, font=_HEADER_FONT, align=_CENTER)
+            if node.key is not None:
+                columns[node.key] = col
+        col += node.width
+    return columns
+
+
+def _headers(ws: Worksheet, top: int, nodes: Sequence[_H], left: int = 1) -> tuple[dict[object, int], int]:
+    depth = max(n.depth for n in nodes)
+    columns = _write_headers(ws, top, left, nodes, depth)
+    for r in range(top, top + depth):
+        ws.row_dimensions[r].height = 30 if depth <= 2 else 24
+    return columns, depth
+
+
+# ---------------------------------------------------------------------------------------------
+# The builder: one table on one sheet, recording where everything went.
+
+
+class _Builder:
+    def __init__(self, ws: Worksheet, tdef: TableDef, values: Mapping[str, Mapping[str, object]], *,
+                 blank: bool, unit_name: str, year: int, money_unit: str, code_layout: str,
+                 fields: Mapping[str, str], row_keys: Sequence[str] | None, title: str) -> None:
+        self.ws = ws
+        self.tdef = tdef
+        self.values = values
+        self.blank = blank
+        self.unit_name = unit_name
+        self.year = year
+        self.money_unit = money_unit
+        self.code_layout = code_layout
+        self.fields = fields
+        self.row_keys = list(row_keys or ())
+        self.layout = TableLayout(table_id=tdef.id, sheet=ws.title, title=title, money_unit=money_unit,
+                                  code_layout=code_layout, width=1)
+
+    # -- values
+    def value(self, row_key: str, column_key: str) -> object:
+        return (self.values.get(row_key) or {}).get(column_key)
+
+    def has_value(self, column_key: str, rows: Iterable[str] | None = None) -> bool:
+        keys = self.values if rows is None else rows
+        return any(_filled(self.value(r, column_key)) for r in keys)
+
+    def has_value_in_row(self, row_key: str) -> bool:
+        return any(_filled(v) for v in (self.values.get(row_key) or {}).values())
+
+    def all_keys(self) -> list[str]:
+        """Row keys of the values, then any extra ones from ``row_keys``, first occurrence kept."""
+        return list(dict.fromkeys([*self.values, *self.row_keys]))
+
+    def check_columns(self, row_key: str, allowed: Iterable[str]) -> None:
+        allowed = set(allowed)
+        for column_key in self.values.get(row_key) or {}:
+            if column_key not in allowed:
+                raise ValueError(f"表{self.tdef.id}的行“{row_key}”没有列“{column_key}”")
+
+    def unknown_row(self, row_key: str) -> ValueError:
+        return ValueError(f"表{self.tdef.id}（{self.tdef.title}）没有行“{row_key}”")
+
+    # -- cells
+    def title(self, width: int, text: str | None = None) -> None:
+        ws = self.ws
+        self.layout.width = width
+        _box(ws, 1, 1, 1, width, text or self.layout.title, font=_TITLE_FONT, align=_CENTER, border=False)
+        ws.row_dimensions[1].height = 32
+
+    def unit_line(self, width: int, left_label: str = "部门：") -> None:
+        _put(self.ws, 2, 1, f"{left_label}{self.unit_name}", border=False)
+        self.layout.unit_cell = _put(self.ws, 2, width, f"单位：{self.money_unit}", align=_RIGHT, border=False)
+
+    def amount(self, row: int, col: int, row_key: str, column_key: str, text: object | None = None,
+               *, record: bool = True) -> str:
+        where = f"{self.tdef.id}[{row_key}].{column_key}"
+        raw = self.value(row_key, column_key) if text is None else text
+        amount = None if self.blank else parse_amount(raw, self.money_unit, where)
+        # Convert to float only here, at the write: ≤ 2 decimals in 万元 (or integer 元) round-trip.
+        coordinate = _put(self.ws, row, col, None if amount is None else float(amount), align=_RIGHT)
+        self.ws.cell(row=row, column=col).number_format = NUMBER_FORMAT
+        if record:
+            self.layout.cells[(row_key, column_key)] = coordinate
+        return coordinate
+
+    def label(self, row: int, col: int, row_key: str | None, text: str, *, align: Alignment = _LEFT,
+              to_col: int | None = None) -> str:
+        coordinate = _box(self.ws, row, col, row, to_col or col, text, align=align)
+        if row_key is not None:
+            self.layout.labels.setdefault(row_key, coordinate)
+            self.layout.rows.setdefault(row_key, row)
+        return coordinate
+
+    def empty(self, row: int, col: int) -> None:
+        _put(self.ws, row, col, None)
+
+    def widths(self, widths: Mapping[int, float]) -> None:
+        for col, width in widths.items():
+            self.ws.column_dimensions[get_column_letter(col)].width = width
+
+    def finish(self, header_rows: tuple[int, int], data_rows: tuple[int, int], *, repeat: bool = True,
+               freeze: bool = True) -> TableLayout:
+        ws = self.ws
+        self.layout.header_rows = header_rows
+        self.layout.data_rows = data_rows
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+        ws.print_options.horizontalCentered = True
+        if repeat:
+            ws.print_title_rows = f"{header_rows[0]}:{header_rows[1]}"
+        if freeze:
+            ws.freeze_panes = ws.cell(row=header_rows[1] + 1, column=1)
+        return self.layout
+
+
+def _filled(text: object) -> bool:
+    return text is not None and str(text).strip() != ""
+
+
+def _is_zero_or_blank(text: object) -> bool:
+    if not _filled(text):
+        return True
+    try:
+        return Decimal(str(text).strip().replace(",", "")) == 0
+    except InvalidOperation:
+        return False
+
+
+_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_ordinal(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 24 → 二十四 (the 一、二、 of the form's row labels)."""
+    if not 0 < n < 100:
+        raise ValueError(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else _DIGITS[tens] + "十")
+    return head + (_DIGITS[ones] if ones else "")
+
+
+def class_name(code: str, year: int, table_id: str) -> str:
+    name = codes.function_name(code, year)
+    if name is None:
+        raise ValueError(f"表{table_id}：功能分类类级科目“{code}”在{year}年的科目表中没有名称")
+    return name
+
+
+def empty_note(tdef: TableDef, year: int) -> str:
+    """The line an empty T8/T9 prints: “本单位2018年度无政府性基金预算财政拨款收入支出，故本表为空表。”."""
+    note = tdef.empty_note.replace("本年度", f"{year}年度")
+    if not note.endswith("。"):
+        note += "，故本表为空表。"
+    return note
+
+
+# ---------------------------------------------------------------------------------------------
+# CODED tables: T2, T3, T5, T8, T9
+
+
+def _write_coded(b: _Builder) -> TableLayout:
+    ws, tdef = b.ws, b.tdef
+    split = b.code_layout == "split"
+    keys = [k for k in b.all_keys() if k != TOTAL]
+    for key in keys:
+        if not codes.is_code(key):
+            raise b.unknown_row(key)
+    codes_in_order = sorted(keys)
+    rows = [TOTAL, *codes_in_order]
+    for key in rows:
+        b.check_columns(key, tdef.column_keys)
+    # An optional column (T5 年初预算数) prints only when some row has a figure for it.
+    columns = [c.key for c in tdef.columns if not c.optional or b.has_value(c.key)]
+
+    code_node = _H("科目编码", children=(_H("类"), _H("款"), _H("项"))) if split else _H("科目编码")
+    nodes = (_H("项目", children=(code_node, _H("科目名称"))), *(_H(k, key=k) for k in columns))
+    n_code = 3 if split else 1
+    width = n_code + 1 + len(columns)
+    b.title(width)
+    b.unit_line(width)
+    colmap, depth = _headers(ws, FIRST_HEADER_ROW, nodes)
+    first = FIRST_HEADER_ROW + depth
+    r = first
+    for key in rows:
+        if key == TOTAL:
+            for c in range(1, n_code + 1):
+                b.empty(r, c)
+            b.label(r, n_code + 1, key, TOTAL, align=_CENTER)
+        else:
+            if split:
+                parts = (key[:3], key[3:5], key[5:7])
+                for c, part in enumerate(parts, start=1):
+                    _put(ws, r, c, part, align=_CENTER)
+            else:
+                _put(ws, r, 1, key)
+            b.label(r, n_code + 1, key, codes.function_name(key, b.year) or "")
+        for column_key in columns:
+            b.amount(r, colmap[column_key], key, column_key)
+        r += 1
+    last = r - 1
+    if tdef.empty_note and not b.blank and not codes_in_order and all(
+            _is_zero_or_blank(v) for v in (b.values.get(TOTAL) or {}).values()):
+        b.layout.note_cell = _box(ws, r, 1, r, width, empty_note(tdef, b.year), align=_LEFT_WRAP, border=False)
+        ws.row_dimensions[r].height = 24
+    b.layout.columns = tuple(columns)
+    b.layout.extra["code_columns"] = n_code
+    widths = {c: 7 for c in range(1, n_code + 1)} if split else {1: 12}
+    widths[n_code + 1] = 34
+    widths.update({colmap[k]: 15 for k in columns})
+    b.widths(widths)
+    return b.finish((FIRST_HEADER_ROW, first - 1), (first, last))
+
+
+# ---------------------------------------------------------------------------------------------
+# Two-sided tables: T1, T4
+
+
+def _align_tails(left: list, right: list) -> list[tuple]:
+    """Pair two tails so that their first rows (合计) and last rows (总计) sit side by side."""
+    if not left or not right:
+        n = max(len(left), len(right))
+        return list(zip(left + [None] * (n - len(left)), right + [None] * (n - len(right))))
+    mid_l, mid_r = left[1:-1], right[1:-1]
+    n = max(len(mid_l), len(mid_r))
+    mid = list(zip(mid_l + [None] * (n - len(mid_l)), mid_r + [None] * (n - len(mid_r))))
+    if len(left) == 1 or len(right) == 1:
+        return [(left[0], right[0]), *mid]
+    return [(left[0], right[0]), *mid, (left[-1], right[-1])]
+
+
+def _pad(left: list, right: list) -> list[tuple]:
+    n = max(len(left), len(right))
+    return list(zip(left + [None] * (n - len(left)), right + [None] * (n - len(right))))
+
+
+def _two_sided_label(tdef: TableDef, key: str, year: int, ordinal: int | None) -> str:
+    if key in ("收入总计", "支出总计"):
+        return "总计"
+    if codes.is_code(key):
+        return f"{chinese_ordinal(ordinal or 1)}、{class_name(key, year, tdef.id)}"
+    if "/" in key:
+        return "  " + key.split("/", 1)[1]
+    if ordinal is not None:
+        return f"{chinese_ordinal(ordinal)}、{key}"
+    return key
+
+
+def _write_two_sided(b: _Builder) -> TableLayout:
+    ws, tdef = b.ws, b.tdef
+    income_fixed = [r.key for r in tdef.rows if r.side == "收入"]
+    spending_fixed = [r.key for r in tdef.rows if r.side == "支出"]
+    split_at = income_fixed.index("本年收入合计")
+    income_items, income_tail = income_fixed[:split_at], income_fixed[split_at:]
+
+    class_codes: list[str] = []
+    for key in b.all_keys():
+        if key in income_fixed or key in spending_fixed:
+            continue
+        if codes.is_code(key) and len(key) == 3:
+            class_codes.append(key)
+        else:
+            raise b.unknown_row(key)
+    if b.blank and not b.row_keys:
+        class_codes = [c for c in codes.FUNCTION_CODES if len(c) == 3 and codes.function_name(c, b.year)]
+    class_codes.sort()
+
+    income_cols, spending_cols = (dict(tdef.sides)[s] for s in ("收入", "支出"))
+    if tdef.id == "T1":
+        # Optional columns (年初预算数, 调整预算数, 上年决算数) print on both sides when either has them.
+        present = [c.key for c in tdef.columns if not c.optional or b.has_value(c.key)]
+        income_cols = tuple(c for c in income_cols if c in present)
+        spending_cols = tuple(c for c in spending_cols if c in present)
+    for key in income_fixed:
+        b.check_columns(key, income_cols)
+    for key in (*class_codes, *spending_fixed):
+        b.check_columns(key, spending_cols)
+
+    def side(name: str, cols: Sequence[str]) -> _H:
+        return _H(name, children=(_H("项目", key=(name, "项目")), _H("行次", key=(name, "行次")),
+                                  *(_H(c, key=(name, c)) for c in cols)))
+
+    nodes = (side("收入", income_cols), side("支出", spending_cols))
+    left_width = 2 + len(income_cols)
+    width = left_width + 2 + len(spending_cols)
+    b.title(width)
+    b.unit_line(width)
+    colmap, depth = _headers(ws, FIRST_HEADER_ROW, nodes)
+    first = FIRST_HEADER_ROW + depth
+
+    pairs = _pad(income_items, class_codes) + _align_tails(income_tail, spending_fixed)
+    line = {"收入": 0, "支出": 0}
+    r = first
+    for income_key, spending_key in pairs:
+        for side_name, key, cols, ordinals in (("收入", income_key, income_cols, income_items),
+                                                ("支出", spending_key, spending_cols, class_codes)):
+            label_col = colmap[(side_name, "项目")]
+            if key is None:
+                for c in range(label_col, label_col + 2 + len(cols)):
+                    b.empty(r, c)
+                continue
+            line[side_name] += 1
+            ordinal = ordinals.index(key) + 1 if key in ordinals else None
+            b.label(r, label_col, key, _two_sided_label(tdef, key, b.year, ordinal))
+            _put(ws, r, label_col + 1, line[side_name], align=_CENTER)
+            b.layout.extra.setdefault("line_numbers", {})[key] = line[side_name]
+            for column_key in cols:
+                b.amount(r, colmap[(side_name, column_key)], key, column_key)
+        r += 1
+    b.layout.columns = tuple(dict.fromkeys((*income_cols, *spending_cols)))
+    b.layout.extra["sides"] = {"收入": (1, left_width), "支出": (left_width + 1, width)}
+    widths = {}
+    for side_name, cols in (("收入", income_cols), ("支出", spending_cols)):
+        widths[colmap[(side_name, "项目")]] = 34
+        widths[colmap[(side_name, "行次")]] = 6
+        widths.update({colmap[(side_name, c)]: 15 for c in cols})
+    b.widths(widths)
+    return b.finish((FIRST_HEADER_ROW, first - 1), (first, r - 1))
+
+
+# ---------------------------------------------------------------------------------------------
+# T6: 人员经费 and 公用经费 side by side
+
+
+def _write_t6(b: _Builder) -> TableLayout:
+    ws = b.ws
+    totals = ("人员经费合计", "公用经费合计")
+    keys = [k for k in b.all_keys() if k not in totals]
+    if b.blank and not b.row_keys:
+        keys = list(codes.ECONOMIC_CODES)
+    for key in keys:
+        if not (codes.is_code(key) and len(key) in (3, 5)):
+            raise b.unknown_row(key)
+    for key in (*keys, *totals):
+        b.check_columns(key, ("决算数",))
+    personnel = sorted(k for k in keys if k[:3] in codes.PERSONNEL_CLASSES)
+    public_use = sorted(k for k in keys if k[:3] not in codes.PERSONNEL_CLASSES)
+
+    def block(name: str) -> _H:
+        return _H(name, children=(_H("科目编码", key=(name, "code")), _H("科目名称"),
+                                  _H("决算数", key=(name, "决算数"))))
+
+    nodes = (block("人员经费"), block("公用经费"))
+    width = 6
+    b.title(width)
+    b.unit_line(width)
+    colmap, depth = _headers(ws, FIRST_HEADER_ROW, nodes)
+    first = FIRST_HEADER_ROW + depth
+    r = first
+    for pair in _pad(personnel, public_use):
+        for block_name, key in zip(("人员经费", "公用经费"), pair):
+            c = colmap[(block_name, "code")]
+            if key is None:
+                for col in range(c, c + 3):
+                    b.empty(r, col)
+                continue
+            b.label(r, c, key, key)
+            _put(ws, r, c + 1, codes.ECONOMIC_CODES.get(key, ""))
+            b.amount(r, c + 2, key, "决算数")
+        r += 1
+    for block_name, key in zip(("人员经费", "公用经费"), totals):
+        c = colmap[(block_name, "code")]
+        b.label(r, c, key, key, align=_CENTER, to_col=c + 1)
+        b.amount(r, c + 2, key, "决算数")
+    b.layout.columns = ("决算数",)
+    b.layout.extra["blocks"] = {"人员经费": (1, 3), "公用经费": (4, 6)}
+    b.widths({1: 12, 2: 30, 3: 15, 4: 12, 5: 30, 6: 15})
+    return b.finish((FIRST_HEADER_ROW, first - 1), (first, r))
+
+
+# ---------------------------------------------------------------------------------------------
+# T7: 三公经费, one data row
+
+
+T7_TITLE = "一般公共预算财政拨款“三公”经费支出决算表"
+_T7_GROUPS = ("预算数", "决算数", "上年决算数")
+
+
+def _write_t7(b: _Builder) -> TableLayout:
+    ws, tdef = b.ws, b.tdef
+    for key in b.all_keys():
+        if key not in _T7_GROUPS:
+            raise b.unknown_row(key)
+        b.check_columns(key, tdef.column_keys)
+    groups = ["预算数", "决算数"]
+    # 上年决算数 is optional (some provinces print it): only when asked for or filled.
+    if "上年决算数" in b.row_keys or (not b.blank and b.has_value_in_row("上年决算数")):
+        groups.append("上年决算数")
+
+    def group(g: str) -> _H:
+        return _H(g, children=(
+            _H("合计", key=(g, "合计")),
+            _H("因公出国(境)费", key=(g, "因公出国(境)费")),
+            _H("公务用车购置及运行维护费", children=(
+                _H("小计", key=(g, "公务用车购置及运行维护费")),
+                _H("公务用车购置费", key=(g, "公务用车购置费")),
+                _H("公务用车运行维护费", key=(g, "公务用车运行维护费")))),
+            _H("公务接待费", key=(g, "公务接待费"))))
+
+    width = 6 * len(groups)
+    b.title(width)
+    b.unit_line(width)
+    colmap, depth = _headers(ws, FIRST_HEADER_ROW, [group(g) for g in groups])
+    r = FIRST_HEADER_ROW + depth
+    for g in groups:
+        b.layout.rows[g] = r
+        for column_key in catalog.T7_COLUMNS:
+            b.amount(r, colmap[(g, column_key)], g, column_key)
+    ws.row_dimensions[r].height = 22
+    b.layout.columns = catalog.T7_COLUMNS
+    b.widths({c: 13 for c in range(1, width + 1)})
+    return b.finish((FIRST_HEADER_ROW, r - 1), (r, r))
+
+
+# ---------------------------------------------------------------------------------------------
+# PE: 部门(单位)整体支出绩效自评表
+
+
+PE_CAPTIONS = {"收入": "年度收入情况", "支出": "部门(单位)年度支出和结余情况", "三公": "三公经费情况",
+               "资产": "固定资产情况"}
+# Columns printed beside (not under) 其中: in the seed form, and nested 其中: groups.
+_PE_OUTSIDE = {"支出": ("结余",), "资产": ("其他",)}
+_PE_NESTED = {"支出": ("基本支出", ("人员支出", "公用支出"))}
+PE_DEFAULT_UNITS = (SUMMARY_UNIT, "局机关", "二级机构1", "二级机构2")
+
+
+def _pe_block_nodes(name: str, keys: Sequence[str]) -> tuple[_H, ...]:
+    first, *rest = keys
+    outside = _PE_OUTSIDE.get(name, ())
+    inner = [k for k in rest if k not in outside]
+    children: list[_H] = []
+    nested = _PE_NESTED.get(name)
+    nested_keys = nested[1] if nested and nested[0] in inner and all(k in inner for k in nested[1]) else ()
+    for k in inner:
+        if k in nested_keys:
+            if k == nested_keys[0]:
+                children.append(_H("其中:", children=tuple(_H(n, key=n) for n in nested_keys)))
+            continue
+        children.append(_H(k, key=k))
+    nodes = [_H(first, key=first)]
+    if children:
+        nodes.append(_H("其中:", children=tuple(children)))
+    nodes.extend(_H(k, key=k) for k in rest if k in outside)
+    return tuple(nodes)
+
+
+def _unit_label(key: str, index: int) -> str:
+    return key if key == SUMMARY_UNIT else f"{index}、{key}"
+
+
+def _write_fields(b: _Builder, r: int, width: int, names: Sequence[str]) -> int:
+    for name in names:
+        b.label(r, 1, None, name, align=_CENTER)
+        value = b.fields.get(name)
+        b.layout.fields[name] = _box(b.ws, r, 2, r, width, None if value is None else str(value))
+        r += 1
+    return r
+
+
+def _write_pe(b: _Builder) -> TableLayout:
+    ws, tdef = b.ws, b.tdef
+    units = b.all_keys()
+    if not units:
+        units = list(PE_DEFAULT_UNITS)
+    units = [SUMMARY_UNIT, *(u for u in units if u != SUMMARY_UNIT)]
+    for unit in units:
+        b.check_columns(unit, tdef.column_keys)
+    width = 1 + max(len(keys) for _, keys in catalog.PE_BLOCKS)
+    b.title(width, f"{b.year}年度部门(单位)整体支出绩效自评表")
+    _put(ws, 2, 1, "部门(单位)名称", border=False)
+    _box(ws, 2, 2, 2, width - 2, b.unit_name, border=False)
+    b.layout.unit_cell = _put(ws, 2, width, f"单位：{b.money_unit}", align=_RIGHT, border=False)
+    r = FIRST_HEADER_ROW
+    header_rows: dict[str, tuple[int, int]] = {}
+    first_data = None
+    for name, keys in catalog.PE_BLOCKS:
+        _box(ws, r, 1, r, width, f"{PE_CAPTIONS.get(name, name)}({b.money_unit})", font=_CAPTION_FONT)
+        r += 1
+        nodes = (_H("机构名称"), *_pe_block_nodes(name, keys))
+        colmap, depth = _headers(ws, r, nodes)
+        header_rows[name] = (r, r + depth - 1)
+        r += depth
+        first_data = first_data or r
+        for index, unit in enumerate(units):
+            b.label(r, 1, unit, _unit_label(unit, index))
+            for key in keys:
+                b.amount(r, colmap[key], unit, key)
+            r += 1
+    last_data = r - 1
+    r = _write_fields(b, r, width, ("绩效自评综合得分", "评价等次"))
+    b.layout.columns = tdef.column_keys
+    b.layout.extra["block_header_rows"] = header_rows
+    b.widths({1: 24, **{c: 15 for c in range(2, width + 1)}})
+    return b.finish(header_rows[catalog.PE_BLOCKS[0][0]], (first_data, last_data), repeat=False, freeze=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# PP: 项目支出绩效自评表
+
+
+PP_DETAIL_TEXT_COLUMNS = ("会计凭证号", "备注")
+
+
+def _write_pp(b: _Builder) -> TableLayout:
+    ws = b.ws
+    unit = b.money_unit
+    fund_rows = catalog.PP_FUND_ROWS
+    details = [k for k in b.all_keys() if k not in fund_rows and k != "支出合计"]
+    for key in fund_rows:
+        b.check_columns(key, catalog.PP_FUND_COLUMNS)
+    for key in (*details, "支出合计"):
+        b.check_columns(key, ("实际支出数", *PP_DETAIL_TEXT_COLUMNS))
+    width = 8
+    b.title(width, f"{b.year}年度项目支出绩效自评表")
+    _put(ws, 2, 1, "项目名称", align=_CENTER)
+    name = b.fields.get("项目名称")
+    b.layout.fields["项目名称"] = _box(ws, 2, 2, 2, width - 2, name, border=True)
+    b.layout.unit_cell = _put(ws, 2, width, f"单位：{unit}", align=_RIGHT, border=False)
+    _put(ws, 3, 1, "项目单位", align=_CENTER)
+    _box(ws, 3, 2, 3, width - 2, b.unit_name)
+    r = 4
+    first_data = r
+    for row_key in fund_rows:
+        for i, column_key in enumerate(catalog.PP_FUND_COLUMNS):
+            if row_key == TOTAL:
+                text = f"{column_key}({unit})"
+            elif row_key == fund_rows[1]:
+                text = f"其中:{row_key}"
+            else:
+                text = row_key
+            b.label(r, 1 + 2 * i, row_key, text, align=_CENTER)
+            b.amount(r, 2 + 2 * i, row_key, column_key)
+        r += 1
+    _box(ws, r, 1, r, width, "二、项目支出明细情况", font=_CAPTION_FONT)
+    r += 1
+    header_row = r
+    for i, text in enumerate(("支出内容", "实际支出数", *PP_DETAIL_TEXT_COLUMNS)):
+        _box(ws, r, 1 + 2 * i, r, 2 + 2 * i, text, font=_HEADER_FONT, align=_CENTER)
+    r += 1
+    for key in (*details, "支出合计"):
+        b.label(r, 1, key, key, to_col=2, align=_CENTER if key == "支出合计" else _LEFT)
+        b.amount(r, 3, key, "实际支出数")
+        _merge(ws, r, 3, r, 4)
+        for i, column_key in enumerate(PP_DETAIL_TEXT_COLUMNS):
+            text = b.value(key, column_key)
+            _box(ws, r, 5 + 2 * i, r, 6 + 2 * i, None if not _filled(text) else str(text), align=_LEFT_WRAP)
+        r += 1
+    last_data = r - 1
+    _write_fields(b, r, width, ("绩效自评综合得分", "评价等次"))
+    b.layout.columns = (*catalog.PP_FUND_COLUMNS, "实际支出数")
+    b.layout.extra["detail_header_row"] = header_row
+    b.widths({c: 16 for c in range(1, width + 1)})
+    return b.finish((header_row, header_row), (first_data, last_data), repeat=False, freeze=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Public API
+
+
+def write_table(ws: Worksheet, tdef: TableDef, values: Mapping[str, Mapping[str, str]] | None, *,
+                unit_name: str, year: int, money_unit: str = "万元", code_layout: str = "single",
+                fields: Mapping[str, str] | None = None, row_keys: Sequence[str] | None = None) -> TableLayout:
+    """Render one standard table into the empty worksheet ``ws`` and say where it landed.
+
+    ``values`` maps row key → column key → amount text in 万元 (missing or "" = blank);
+    ``None`` writes a blank form whose rows are ``row_keys`` (or the form's default rows).
+    ``row_keys`` otherwise adds rows to those of ``values``; a row key or column key the form
+    does not have raises ``ValueError``, an amount that is not a number ``ValueParseError``.
+    """
+    if money_unit not in MONEY_UNITS:
+        raise ValueError(f"金额单位只能是{'或'.join(MONEY_UNITS)}，不是“{money_unit}”")
+    if code_layout not in CODE_LAYOUTS:
+        raise ValueError(f"code_layout must be one of {CODE_LAYOUTS}, not {code_layout!r}")
+    if ws.max_row > 1 or ws.max_column > 1 or ws.cell(row=1, column=1).value is not None:
+        raise ValueError(f"工作表“{ws.title}”不是空表")
+    title = T7_TITLE if tdef.id == "T7" else tdef.title
+    b = _Builder(ws, tdef, values or {}, blank=values is None, unit_name=unit_name, year=year,
+                 money_unit=money_unit, code_layout=code_layout, fields=fields or {}, row_keys=row_keys,
+                 title=title)
+    if tdef.id in ("T1", "T4"):
+        return _write_two_sided(b)
+    if tdef.id == "T6":
+        return _write_t6(b)
+    if tdef.id == "T7":
+        return _write_t7(b)
+    if tdef.id == "PE":
+        return _write_pe(b)
+    if tdef.id == "PP":
+        return _write_pp(b)
+    if tdef.kind == CODED:
+        return _write_coded(b)
+    raise ValueError(f"不认识的表：{tdef.id}")
+
+
+def default_tables(sample: Any) -> list[str]:
+    """The tables a unit's book holds: its edition's public tables, any others it has values for,
+    and the 绩效自评 forms when the sample has them."""
+    edition = "2019" if sample.year >= 2019 else "2018"
+    wanted = set(catalog.EDITIONS[edition])
+    wanted.update(t for t in sample.values if t in catalog.BY_ID)
+    wanted.update(t for t in ("PE", "PP") if t in sample.fields)
+    return [t.id for t in catalog.ALL_TABLES if t.id in wanted]
+
+
+def _cover(wb: Workbook, sample: Any, money_unit: str) -> None:
+    ws = wb.active
+    ws.title = "封面"
+    _box(ws, 1, 1, 1, 2, f"{sample.year}年度部门决算", font=_TITLE_FONT, align=_CENTER, border=False)
+    _put(ws, 3, 1, "单位名称：", border=False)
+    _put(ws, 3, 2, sample.name, border=False)
+    _put(ws, 4, 1, "年度：", border=False)
+    _put(ws, 4, 2, sample.year, border=False)
+    _put(ws, 5, 1, f"单位：{money_unit}", border=False)
+    ws.column_dimensions["A"].width = 14
+    ws.column_dimensions["B"].width = 48
+
+
+def _notes(wb: Workbook, notes: Sequence[str]) -> None:
+    ws = wb.create_sheet("数据说明")
+    _put(ws, 1, 1, "数据说明", font=_CAPTION_FONT, border=False)
+    for i, note in enumerate(notes, start=2):
+        _put(ws, i, 1, str(note), align=_LEFT_WRAP, border=False)
+    ws.column_dimensions["A"].width = 100
+
+
+def save_atomic(wb: Workbook, path: str | os.PathLike[str]) -> Path:
+    """Save ``wb`` to a temporary file beside ``path`` and move it into place: never a partial file."""
+    target = Path(path)
+    folder = target.parent
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return target
+
+
+def write_book(path: str | os.PathLike[str], sample: Any, *, code_layout: str = "single",
+               money_unit: str = "万元", tables: Sequence[str] | None = None) -> dict[str, TableLayout]:
+    """Write a complete workbook for a ``UnitSample``: 封面, one sheet per table, 数据说明.
+
+    The book is built in memory first and saved atomically; returns each table's layout.
+    """
+    wb = Workbook()
+    _cover(wb, sample, money_unit)
+    layouts: dict[str, TableLayout] = {}
+    for table_id in tables if tables is not None else default_tables(sample):
+        tdef = catalog.BY_ID[table_id]
+        ws = wb.create_sheet(SHEET_NAMES.get(table_id, _safe_sheet_name(tdef.title)))
+        layouts[table_id] = write_table(
+            ws, tdef, sample.values.get(table_id, {}), unit_name=sample.name, year=sample.year,
+            money_unit=money_unit, code_layout=code_layout, fields=(sample.fields or {}).get(table_id))
+    _notes(wb, tuple(sample.notes or ()))
+    save_atomic(wb, path)
+    return layouts
+
+
+def _safe_sheet_name(text: str) -> str:
+    return re.sub(r"[\\/?*\[\]:]", "", text)[:31]
