@@ -534,7 +534,7 @@ class _Recogniser:
                 raw = grid.raw(r, label_col)
                 name = normalise_label(raw) if isinstance(raw, str) else ""
                 if not name or name == "机构名称" or len(name) > 40 or name in tdef.extra.get("fields", ()) \
-                        or "万元" in name or name.endswith("情况"):
+                        or "情况" in name or name.endswith(("(万元)", "(元)")):
                     break
                 key = SUMMARY_UNIT if name in (SUMMARY_UNIT, "汇总", "合计") else name
                 row = table.rows.get(key) or Row(key, str(raw).strip(), r)
