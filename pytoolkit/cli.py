@@ -63,7 +63,7 @@ def render_text(console: Console, path: Path, findings: list[Finding]) -> None:
         console.print(f"  [bold]{table + ' ' if table in BY_ID else ''}{title}[/bold]")
         for f in items:
             nums = ""
-            if f.expected is not None and f.actual is not None:
+            if f.expected is not None and f.actual is not None and format_amount(f.actual) not in f.message:
                 nums = (f"（应为 {format_amount(f.expected)}，实为 {format_amount(f.actual)}，"
                         f"差额 {format_amount(f.difference)}）")
             console.print(f"    [{_STYLE[f.severity]}]{f.severity.label}[/] {f.location}  {f.message}"

@@ -9,6 +9,7 @@ with the same id.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -129,8 +130,14 @@ def _rule(item: dict, name: str) -> Rule:
 
 
 def builtin_pack(name: str) -> list[Rule]:
+    return list(_builtin_pack(name))
+
+
+@lru_cache(maxsize=None)
+def _builtin_pack(name: str) -> tuple[Rule, ...]:
+    # Parsed once per process: batch validation calls this for every book.
     ref = resources.files("pytoolkit.rules") / "packs" / f"{name}.yaml"
-    return load_pack(f"{name}.yaml", ref.read_text(encoding="utf-8"))
+    return tuple(load_pack(f"{name}.yaml", ref.read_text(encoding="utf-8")))
 
 
 def merge(base: list[Rule], extra: list[Rule]) -> list[Rule]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # Row kinds
 CODED = "coded"  # rows are 功能分类 or 经济分类 codes (类/款/项) plus a 合计 row
@@ -263,7 +264,14 @@ def normalise_label(text: object) -> str:
     """
     if text is None:
         return ""
-    s = str(text).translate(_PUNCT)
+    return _normalise(text if isinstance(text, str) else str(text))
+
+
+@lru_cache(maxsize=65536)
+def _normalise(text: str) -> str:
+    # Cached: every book repeats the same header and row labels, and this is the recogniser's
+    # hottest function.
+    s = text.translate(_PUNCT)
     s = _ORDINAL.sub("", s)
     for prefix in ("其中:", "其中"):
         if s.startswith(prefix) and len(s) > len(prefix):

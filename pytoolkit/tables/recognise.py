@@ -113,7 +113,8 @@ class _Recogniser:
         for r in range(grid.height):
             for c, text in grid.row_texts(r):
                 if "表" not in text and "报告" not in text:
-                    self.book_facts(grid, r, c, text)
+                    if r < 8:  # 单位名称/年度 sit on a cover sheet or a table's 部门 line
+                        self.book_facts(grid, r, c, text)
                     continue
                 if len(text) > 80:
                     continue
@@ -123,7 +124,8 @@ class _Recogniser:
                         titles.append((r, c, tdef, text))
                         break
                 else:
-                    self.book_facts(grid, r, c, text)
+                    if r < 8:
+                        self.book_facts(grid, r, c, text)
         if len(titles) >= 3 and titles[-1][0] - titles[0][0] < len(titles) + 2:
             return  # a table of contents (目录): titles one under another, no tables
         # A form's title may repeat inside it (e.g. a caption); keep the first of each id in a run.
@@ -324,8 +326,7 @@ class _Recogniser:
         for r in range(d0, end):
             if grid.sheet.cells[r:r + 1] == [[]] or r >= grid.height:
                 continue
-            texts = grid.row_texts(r)
-            if texts and tdef.empty_note and any(_EMPTY_NOTE.search(t) for _, t in texts) and \
+            if tdef.empty_note and any(_EMPTY_NOTE.search(t) for _, t in grid.row_texts(r)) and \
                     not any(isinstance(v, float | int) for v in grid.sheet.cells[r]):
                 table.is_empty_note = True
                 continue
