@@ -37,24 +37,32 @@ def expand_inputs(items: list[str]) -> list[Path]:
     for item in items:
         p = Path(item)
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() in WORKBOOK_SUFFIXES
-                              and not q.name.startswith("~$")))
+            out.extend(
+                sorted(q for q in p.rglob("*") if q.suffix.lower() in WORKBOOK_SUFFIXES and not q.name.startswith("~$"))
+            )
         else:
             out.append(p)
     return out
 
 
 def _progress(total: int) -> Progress:
-    return Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=_console(stderr=True), transient=True,
-                    disable=total < 2)
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console(stderr=True),
+        transient=True,
+        disable=total < 2,
+    )
 
 
 # -- validate ----------------------------------------------------------------------------------
 def render_text(console: Console, path: Path, findings: list[Finding]) -> None:
     counts = summary(findings)
-    console.print(f"[bold]{path.name}[/bold]：错误 {counts['error']} 条，核实 {counts['warning']} 条，"
-                  f"提示 {counts['info']} 条")
+    console.print(
+        f"[bold]{path.name}[/bold]：错误 {counts['error']} 条，核实 {counts['warning']} 条，提示 {counts['info']} 条"
+    )
     groups: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         groups[f.table or ""].append(f)
@@ -64,10 +72,13 @@ def render_text(console: Console, path: Path, findings: list[Finding]) -> None:
         for f in items:
             nums = ""
             if f.expected is not None and f.actual is not None and format_amount(f.actual) not in f.message:
-                nums = (f"（应为 {format_amount(f.expected)}，实为 {format_amount(f.actual)}，"
-                        f"差额 {format_amount(f.difference)}）")
-            console.print(f"    [{_STYLE[f.severity]}]{f.severity.label}[/] {f.location}  {f.message}"
-                          f"[dim]{nums} [{f.rule}][/dim]")
+                nums = (
+                    f"（应为 {format_amount(f.expected)}，实为 {format_amount(f.actual)}，"
+                    f"差额 {format_amount(f.difference)}）"
+                )
+            console.print(
+                f"    [{_STYLE[f.severity]}]{f.severity.label}[/] {f.location}  {f.message}[dim]{nums} [{f.rule}][/dim]"
+            )
 
 
 def cmd_validate(args) -> int:
@@ -117,8 +128,10 @@ def cmd_validate(args) -> int:
             progress.advance(task)
     if args.format == "json":
         all_findings = [f for _, fs, _ in results if fs for f in fs]
-        books_doc = [{"file": str(p), "summary": summary(fs) if fs is not None else None,
-                      **({"error": e} if e else {})} for p, fs, e in results]
+        books_doc = [
+            {"file": str(p), "summary": summary(fs) if fs is not None else None, **({"error": e} if e else {})}
+            for p, fs, e in results
+        ]
         print(to_json(all_findings, books=books_doc))
     else:
         for path, findings, problem in results:
@@ -145,8 +158,9 @@ def cmd_demo(args) -> int:
     out_dir.mkdir(parents=True, exist_ok=True)
     seed_path = out_dir / "示例_汨罗市人民政府政务服务中心_2018.xlsx"
     write_book(seed_path, SEED)
-    write_book(out_dir / "示例_汨罗市人民政府政务服务中心_2018_分列编码_元.xlsx", SEED, code_layout="split",
-               money_unit="元")
+    write_book(
+        out_dir / "示例_汨罗市人民政府政务服务中心_2018_分列编码_元.xlsx", SEED, code_layout="split", money_unit="元"
+    )
     for i, unit in enumerate(DEPARTMENT):
         write_book(out_dir / f"示例部门_{i + 1}_{unit.name}.xlsx", unit)
     console.rule("[bold]pytoolkit 演示：部门决算公开表的识别、派生数与勾稽校验[/bold]")
@@ -173,9 +187,13 @@ def cmd_demo(args) -> int:
     annotated = out_dir / "示例_校验标注.xlsx"
     annotate(seed_path, findings, annotated)
     console.print(f"\n标注副本（问题单元格着色并加批注，另有“校验结果”表）：{annotated}")
-    console.print("\n[dim]说明：上面列出的错误来自原始公开文件本身——整体支出绩效自评表中的收入来源、“三公”经费"
-                  "与公开表不一致。[/dim]")
-    console.print("[dim]后续版本将加入：局机关与二级机构汇总、情况说明（文字）核对与生成、标准模板、Excel 加载项。[/dim]")
+    console.print(
+        "\n[dim]说明：上面列出的错误来自原始公开文件本身——整体支出绩效自评表中的收入来源、“三公”经费"
+        "与公开表不一致。[/dim]"
+    )
+    console.print(
+        "[dim]后续版本将加入：局机关与二级机构汇总、情况说明（文字）核对与生成、标准模板、Excel 加载项。[/dim]"
+    )
     return EXIT_OK
 
 
@@ -183,18 +201,24 @@ def cmd_demo(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pytoolkit",
-        description="部门决算工具：派生数计算、勾稽关系校验、汇总。退出码：0 无错误，1 有错误，2 输入无法使用。")
+        description="部门决算工具：派生数计算、勾稽关系校验、汇总。退出码：0 无错误，1 有错误，2 输入无法使用。",
+    )
     parser.add_argument("--version", action="version", version=f"pytoolkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
-    demo = sub.add_parser("demo", help="用内置示例数据演示全流程", description="用内置示例数据演示：识别、派生数、校验、标注。")
+    demo = sub.add_parser(
+        "demo", help="用内置示例数据演示全流程", description="用内置示例数据演示：识别、派生数、校验、标注。"
+    )
     demo.add_argument("--out", default="pytoolkit-demo", help="示例文件输出目录（默认 ./pytoolkit-demo）")
     demo.set_defaults(func=cmd_demo)
 
-    val = sub.add_parser("validate", help="校验工作簿的勾稽关系",
-                         description="校验一个或多个工作簿（或文件夹）的表内、表间勾稽关系。")
+    val = sub.add_parser(
+        "validate", help="校验工作簿的勾稽关系", description="校验一个或多个工作簿（或文件夹）的表内、表间勾稽关系。"
+    )
     val.add_argument("books", nargs="+", metavar="BOOK", help="工作簿文件或文件夹")
-    val.add_argument("--rules", action="append", metavar="PACK", help="附加规则文件（YAML），可多次给出；同编号规则将替换内置规则")
+    val.add_argument(
+        "--rules", action="append", metavar="PACK", help="附加规则文件（YAML），可多次给出；同编号规则将替换内置规则"
+    )
     val.add_argument("--edition", choices=("2018", "2019"), help="表样版本（默认按是否有第九张表判断）")
     val.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（text 或 json）")
     val.add_argument("--annotate", metavar="OUT.xlsx", help="写出标注副本（多个工作簿时为文件夹）；原文件不会被修改")

@@ -66,8 +66,10 @@ def derived_figures(book: Book) -> list[Figure]:
                 text = f"决算{format_wan(actual.amount)}，无年初预算"
             else:
                 rel = "大于" if actual.amount > b else ("小于" if actual.amount < b else "等于")
-                text = (f"年初预算{format_wan(b)}，决算{format_wan(actual.amount)}，完成年初预算的"
-                        f"{format_percent(rate)}，决算数{rel}年初预算数")
+                text = (
+                    f"年初预算{format_wan(b)}，决算{format_wan(actual.amount)}，完成年初预算的"
+                    f"{format_percent(rate)}，决算数{rel}年初预算数"
+                )
             subject = "一般公共预算财政拨款支出合计" if row.key == "合计" else f"{row.code} {row.label}"
             out.append(Figure("完成预算", subject, text, rate))
     t7 = book.table("T7")
@@ -79,8 +81,9 @@ def derived_figures(book: Book) -> list[Figure]:
             text = f"决算{format_wan(actual.amount)}"
             if budget is not None:
                 rate = completion_rate(actual.amount, budget.value)
-                text += f"，预算{format_wan(budget.amount)}，" + (f"完成预算的{format_percent(rate)}" if rate is not None
-                                                               else "无预算")
+                text += f"，预算{format_wan(budget.amount)}，" + (
+                    f"完成预算的{format_percent(rate)}" if rate is not None else "无预算"
+                )
             if prior is not None and prior.value is not None:
                 text += "，" + _change_text(change(actual.amount, prior.value))
             out.append(Figure("三公经费", "“三公”经费合计", text, actual.value))

@@ -9,7 +9,7 @@ with the same id.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -133,7 +133,7 @@ def builtin_pack(name: str) -> list[Rule]:
     return list(_builtin_pack(name))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _builtin_pack(name: str) -> tuple[Rule, ...]:
     # Parsed once per process: batch validation calls this for every book.
     ref = resources.files("pytoolkit.rules") / "packs" / f"{name}.yaml"
