@@ -100,6 +100,8 @@ class Sheet:
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
     # cells holding a formula without a cached value (never calculated): (row, col)
     uncalculated: frozenset[tuple[int, int]] = frozenset()
+    # cells holding an Excel error value (#DIV/0!, #REF!): calamine reads them as blank
+    errors: frozenset[tuple[int, int]] = frozenset()
 
     def value(self, row: int, col: int) -> object:
         if row < len(self.cells) and col < len(self.cells[row]):

@@ -25,7 +25,8 @@ MAX_RATIO = 200
 _SHEET_ENTRY_ANY = re.compile(rb"<sheet\b([^>]*)/?>", re.S)
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _REL = re.compile(rb"<Relationship\b([^>]*)/?>", re.S)
-_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _EMPTY_V = re.compile(rb"<v\s*/>|<v>\s*</v>")
 
 
@@ -42,7 +43,12 @@ def read_book(path: str | Path, *, recognise: bool = True) -> Book:
         raise InputError(f"{path.name}：工作簿设置了打开密码（已加密），请取消密码后再试。") from exc
     except Exception as exc:  # calamine raises several unrelated types for broken files
         raise InputError(f"{path.name}：无法读取工作簿（文件已损坏或不是Excel文件）：{exc}") from exc
-    uncalculated = _uncalculated_formulas(path) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
+    uncalculated, errors = {}, {}
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            uncalculated, errors = _scan_cells(path)
+        except Exception as exc:  # a damaged part inside an intact zip (zlib.error, KeyError, …)
+            raise InputError(f"{path.name}：工作簿内部数据已损坏，无法读取：{exc}") from exc
     sheets = []
     try:
         for meta in wb.sheets_metadata:
@@ -51,7 +57,7 @@ def read_book(path: str | Path, *, recognise: bool = True) -> Book:
             sh = wb.get_sheet_by_name(meta.name)
             cells = sh.to_python(skip_empty_area=False)
             sheets.append(Sheet(meta.name, cells, list(sh.merged_cell_ranges or ()),
-                                frozenset(uncalculated.get(meta.name, ()))))
+                                frozenset(uncalculated.get(meta.name, ())), frozenset(errors.get(meta.name, ()))))
     except Exception as exc:
         raise InputError(f"{path.name}：读取工作表时出错（文件可能已损坏）：{exc}") from exc
     finally:
@@ -95,31 +101,30 @@ def _check_file(path: Path) -> None:
             raise InputError(f"{path.name}：文件已损坏（zip结构错误）：{exc}") from exc
 
 
-def _uncalculated_formulas(path: Path) -> dict[str, set[tuple[int, int]]]:
-    """Cells per sheet that hold a formula but no cached value (0-based row, col)."""
-    out: dict[str, set[tuple[int, int]]] = {}
-    try:
-        with zipfile.ZipFile(path) as zf:
-            targets = _sheet_parts(zf)
-            for name, part in targets.items():
-                try:
-                    data = zf.read(part)
-                except KeyError:
+def _scan_cells(path: Path) -> tuple[dict[str, set[tuple[int, int]]], dict[str, set[tuple[int, int]]]]:
+    """Per sheet: cells holding a formula without a cached value, and cells holding an Excel error
+    value (calamine reads both as blank). 0-based (row, col)."""
+    uncalculated: dict[str, set[tuple[int, int]]] = {}
+    errors: dict[str, set[tuple[int, int]]] = {}
+    with zipfile.ZipFile(path) as zf:
+        for name, part in _sheet_parts(zf).items():
+            try:
+                data = zf.read(part)
+            except KeyError:
+                continue
+            if b"<f" not in data and b't="e"' not in data:
+                continue
+            for m in _CELL.finditer(data):
+                attrs, body = m.group(1), m.group(2)
+                ref = _REF.search(attrs)
+                if ref is None:
                     continue
-                if b"<f" not in data:
-                    continue
-                found = set()
-                for m in _CELL.finditer(data):
-                    body = m.group(3)
-                    if not body or b"<f" not in body:
-                        continue
-                    if b"<v" not in body or _EMPTY_V.search(body):
-                        found.add((int(m.group(2)) - 1, _col_index(m.group(1))))
-                if found:
-                    out[name] = found
-    except (zipfile.BadZipFile, OSError):
-        return out
-    return out
+                where = (int(ref.group(2)) - 1, _col_index(ref.group(1)))
+                if b't="e"' in attrs:
+                    errors.setdefault(name, set()).add(where)
+                elif body and b"<f" in body and (b"<v" not in body or _EMPTY_V.search(body)):
+                    uncalculated.setdefault(name, set()).add(where)
+    return uncalculated, errors
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:

@@ -18,6 +18,7 @@ from ..findings import Finding, Location, Severity
 from ..metrics import format_amount
 from ..model import Book, Cell, CellRef, Row, Table
 from ..tables import codes
+from ..tables.recognise import is_uncalculated
 from . import expr as E
 
 HALF_CENT = Decimal("0.005")
@@ -172,7 +173,9 @@ ALLOWED_FIELDS = {"actual", "expected", "diff", "row", "label", "table", "bound"
 
 
 def check_template(template: str) -> None:
-    for _, name, _, _ in _FORMATTER.parse(template):
+    for _, name, spec, _ in _FORMATTER.parse(template):
+        if spec and ("{" in spec or "}" in spec):
+            raise ValueError("消息模板的格式说明中不能再嵌套字段")
         if name is not None and name not in ALLOWED_FIELDS:
             raise ValueError(f"消息模板中的“{{{name}}}”不可用，可用：{'、'.join(sorted(ALLOWED_FIELDS))}")
 
@@ -214,7 +217,8 @@ def _each_keys(table: Table, spec: dict, ctx: Context) -> list[str]:
                     and codes.level(r.code) == level]
         if rows == "code_or_total":
             return [r.key for r in t.rows.values() if r.code or r.key == "合计"]
-        return [k for k in t.rows if k in rows]  # an explicit list
+        wanted = [rows] if isinstance(rows, str) else list(rows)  # an explicit key or list of keys
+        return [k for k in t.rows if k in wanted]
 
     keys = pick(table)
     for other in spec.get("union", ()):
@@ -239,6 +243,8 @@ def _compare(rule: Rule, ctx: Context, file: str, key: str) -> Finding | None:
     operands = used_left + used_right
     if not any(o.cell is not None and o.cell.value is not None for o in operands):
         return None  # every operand blank: nothing was reported
+    if any(o.cell is not None and is_uncalculated(o.cell) for o in operands):
+        return None  # the reader reported these cells; their value is unknown, not 0
     bound = rounding_bound(operands)
     miss = abs(diff) if op in ("==", "!=") else (diff if op in ("<=", "<") else -diff)
     severity = rule.severity
@@ -294,6 +300,8 @@ def make_finding(rule: Rule, file: str, ref: CellRef | None, message: str, expec
 def compare_sum(rule: Rule, file: str, target: Cell | None, parts: list[tuple[Cell | None, Table]],
                 table: Table, what: str) -> Finding | None:
     """``target`` must equal the sum of ``parts`` (with the rounding bound of RULES.md §4)."""
+    if (target is not None and is_uncalculated(target)) or any(c is not None and is_uncalculated(c) for c, _ in parts):
+        return None  # reported by the reader: an uncalculated formula is unknown, not 0
     total = sum((c.amount for c, _ in parts if c is not None), Decimal(0))
     actual = target.amount if target else Decimal(0)
     if actual == total:

@@ -154,13 +154,17 @@ class _ToAst(Transformer):
 @lru_cache(maxsize=4096)
 def parse(text: str):
     """Parse an expression into the AST above; raises ExpressionError with a Chinese message."""
+    if len(text) > 4000:
+        raise ExpressionError(f"表达式过长（{len(text)}个字符，最多4000）")
     try:
         tree = _PARSER.parse(text)
+        ast = _ToAst().transform(tree)
+    except RecursionError:
+        raise ExpressionError("表达式嵌套过深") from None
     except UnexpectedInput as exc:
         col = getattr(exc, "column", None)
         near = text[max(0, (col or 1) - 1):(col or 1) + 9] if col else ""
         raise ExpressionError(f"表达式语法错误（第{col}个字符附近“{near}”）：{text}", col) from None
-    ast = _ToAst().transform(tree)
     if isinstance(ast, Token):
         raise ExpressionError(f"表达式不完整：{text}")
     return ast

@@ -18,6 +18,7 @@ import yaml
 from ..errors import RulePackError
 from ..findings import Finding, Severity
 from ..model import Book
+from ..tables.catalog import BY_ID
 from . import checks as _checks  # noqa: F401  (registers the Python checks)
 from . import expr as E
 from .engine import CHECKS, Rule, check_template, run_rules
@@ -88,9 +89,12 @@ def _rule(item: dict, name: str) -> Rule:
     severity = _SEVERITIES.get(str(item.get("severity", "error")))
     if severity is None:
         raise RulePackError(f"{where}：规则“{rid}”的 severity 应为 error、warning 或 info。")
+    args = item.get("args") or {}
+    if not isinstance(args, dict):
+        raise RulePackError(f"{where}：规则“{rid}”的 args 应为键值对，如 args: {{table: T2}}。")
     rule = Rule(rid, str(title), severity, message=str(item.get("message", "")),
                 enabled=bool(item.get("enabled", True)), source=f"{name}:{line}",
-                args={k: v for k, v in (item.get("args") or {}).items() if k != _LINE})
+                args={k: v for k, v in args.items() if k != _LINE})
     if rule.message:
         try:
             check_template(rule.message)
@@ -101,7 +105,7 @@ def _rule(item: dict, name: str) -> Rule:
         if rule.function not in CHECKS:
             raise RulePackError(f"{where}：未知的检查函数“{rule.function}”，可用：{'、'.join(sorted(CHECKS))}。")
         table = rule.args.get("table")
-        rule.tables = tuple(item.get("tables") or ((table,) if table else ()))
+        rule.tables = _table_list(item.get("tables"), where) or ((table,) if table else ())
         return rule
     if "check" not in item:
         raise RulePackError(f"{where}：规则“{rid}”需要 check（表达式）或 function。")
@@ -119,14 +123,39 @@ def _rule(item: dict, name: str) -> Rule:
         if not isinstance(each, dict) or "table" not in each:
             raise RulePackError(f"{where}：each_row 应写表编号，如 each_row: T3 或 each_row: {{table: T3, rows: 类}}。")
         rule.each_row = {k: v for k, v in each.items() if k != _LINE}
+        rule.each_row["union"] = _table_list(rule.each_row.get("union"), where)
+        rows = rule.each_row.get("rows", "all")
+        if isinstance(rows, str) and rows not in ROW_KEYWORDS:
+            raise RulePackError(f"{where}：each_row 的 rows 应为 {'、'.join(ROW_KEYWORDS)} 之一，或行的列表。")
     named = {r.table for r in E.refs(rule.ast) if r.table}
     if rule.each_row:
         named.add(rule.each_row["table"])
     if not rule.each_row and any(r.table == "" or any(k == "current" for k, _ in r.selectors)
                                  for r in E.refs(rule.ast)):
         raise RulePackError(f"{where}：规则“{rid}”引用了当前行（裸列名或@），但没有 each_row。")
-    rule.tables = tuple(item.get("tables") or sorted(named))
+    rule.tables = _table_list(item.get("tables"), where) or tuple(sorted(named))
+    for ref in E.refs(rule.ast):
+        tid = ref.table or (rule.each_row or {}).get("table", "")
+        tdef = BY_ID.get(tid)
+        if tdef is None:
+            raise RulePackError(f"{where}：规则“{rid}”引用了未知的表“{tid}”。")
+        if ref.column not in tdef.column_keys:
+            raise RulePackError(f"{where}：规则“{rid}”引用了“{tdef.title}”中不存在的列“{ref.column}”，"
+                                f"可用：{'、'.join(tdef.column_keys)}。")
     return rule
+
+
+ROW_KEYWORDS = ("all", "code", "code_or_total", "类", "款", "项")
+
+
+def _table_list(value, where: str) -> tuple[str, ...]:
+    """``tables:``/``union:`` as one table id or a list of them."""
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(t, str) and t in BY_ID for t in items):
+        raise RulePackError(f"{where}：表编号应为 {'、'.join(BY_ID)} 之一或其列表，实为“{value}”。")
+    return tuple(items)
 
 
 def builtin_pack(name: str) -> list[Rule]:

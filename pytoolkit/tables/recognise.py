@@ -148,7 +148,7 @@ class _Recogniser:
                 ok = False
             if ok:
                 self.book.tables.append(table)
-            elif len(self.findings) == before:
+            elif not any(f.rule == "recognise.failed" for f in self.findings[before:]):
                 self.find("recognise.unrecognised", Severity.ERROR,
                           f"工作表“{sheet.name}”有表名“{text.strip()}”，但表头无法识别（找不到科目/项目列或金额列），"
                           "该表未参与校验。", table.title_ref, tdef.id)
@@ -175,6 +175,8 @@ class _Recogniser:
                 self.book.year = int(m.group(1))
             elif norm in ("年度", "年份"):
                 nxt = grid.raw(r, grid.right_of(r, c))
+                if isinstance(nxt, float) and nxt.is_integer():
+                    nxt = int(nxt)
                 m = _YEAR.search(f"{nxt}年") if nxt not in ("", None) else None
                 if m:
                     self.book.year = int(m.group(1))
@@ -255,7 +257,7 @@ class _Recogniser:
             path: list[str] = []
             for r in range(h0, h1):
                 t = grid.text(r, c)
-                if t and t not in ("其中", "其中:") and (not path or path[-1] != t):
+                if t and t not in ("其中", "其中:", "栏次") and (not path or path[-1] != t):
                     path.append(t)
             paths.append(path)
         return paths
@@ -341,6 +343,8 @@ class _Recogniser:
             parts = [_clean_code(grid.raw(r, c)) for c in g.code_cols[:3]]
             if not any(parts):
                 return ""
+            # 款 and 项 are two digits; a part typed as a number (3) lost its leading zero.
+            parts = [p if i == 0 or len(p) != 1 or not p.isdigit() else p.zfill(2) for i, p in enumerate(parts)]
             # Forms leave the parent's part blank on child rows; carry it from above.
             if parts[0]:
                 last_parts[:] = [parts[0], parts[1] if len(parts) > 1 else "", ""]
@@ -435,6 +439,10 @@ class _Recogniser:
         raw = grid.raw(r, c)
         if (r, c) in grid.sheet.uncalculated:
             return Cell(None, ref, _UNCALCULATED)
+        if (r, c) in grid.sheet.errors:
+            self.find("read.excel_error", Severity.ERROR, f"{ref}的值是Excel错误值（如#DIV/0!、#REF!），请先修正公式。",
+                      ref, table.tdef.id)
+            return Cell(None, ref, raw)
         value = self.number(raw, ref, table)
         if value is not None and table.money_unit != "万元":
             value = value / WAN if table.money_unit == "元" else value * WAN

@@ -1,0 +1,118 @@
+"""Read speed: pytoolkit.read_book against bare python-calamine and openpyxl read-only.
+
+Generates N varied sample books (default 200, ``--quick`` 30; see ``_common``) once, warms up,
+then times the best of 3 passes over all books of:
+
+  (a) bare python-calamine: ``CalamineWorkbook.from_path`` + ``to_python()`` of every sheet;
+  (b) openpyxl read-only values: ``load_workbook(read_only=True, data_only=True)`` + every row;
+  (c) pytoolkit ``read_book``: calamine read + uncalculated-formula scan + table recognition.
+
+Targets: pytoolkit / calamine ≤ 1.5×; openpyxl / pytoolkit ≥ 8×. Ratios are measured in the same
+run; nothing is asserted. ``--profile`` adds a cProfile of read_book (top 15 by cumulative time)
+and a split of its time into file check / calamine / formula scan / recognition.
+
+    python bench/read.py [--n N] [--quick] [--profile]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import _common as C  # noqa: E402
+import python_calamine as calamine  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
+
+from pytoolkit.io import reader  # noqa: E402
+from pytoolkit.io.reader import read_book  # noqa: E402
+from pytoolkit.model import Book  # noqa: E402
+from pytoolkit.tables.recognise import recognise_book  # noqa: E402
+
+TARGET_VS_CALAMINE = 1.5
+TARGET_OPENPYXL_VS = 8.0
+
+
+def bare_calamine(path: Path) -> None:
+    wb = calamine.CalamineWorkbook.from_path(str(path))
+    for name in wb.sheet_names:
+        wb.get_sheet_by_name(name).to_python()
+    wb.close()
+
+
+def openpyxl_values(path: Path) -> None:
+    wb = load_workbook(path, read_only=True, data_only=True)
+    for ws in wb.worksheets:
+        for _row in ws.iter_rows(values_only=True):
+            pass
+    wb.close()
+
+
+def pytoolkit_read(path: Path) -> None:
+    read_book(path)
+
+
+def split_read_book(paths: list[Path]) -> list[tuple[str, float]]:
+    """Seconds over ``paths`` of each stage of read_book, run stage by stage."""
+    clock = time.perf_counter
+    stages = {"file checks (zip scan)": 0.0, "calamine read": 0.0, "uncalculated-formula scan": 0.0,
+              "recognise": 0.0}
+    for p in paths:
+        t0 = clock()
+        reader._check_file(p)
+        t1 = clock()
+        book = read_book(p, recognise=False)  # includes the formula scan: subtract it below
+        t2 = clock()
+        reader._uncalculated_formulas(p)
+        t3 = clock()
+        recognise_book(Book(path=book.path, sheets=book.sheets))
+        t4 = clock()
+        stages["file checks (zip scan)"] += t1 - t0
+        stages["uncalculated-formula scan"] += t3 - t2
+        stages["calamine read"] += (t2 - t1) - (t1 - t0) - (t3 - t2)
+        stages["recognise"] += t4 - t3
+    return list(stages.items())
+
+
+def main() -> None:
+    ap = C.parser(__doc__, default_n=200, quick_n=30)
+    ap.add_argument("--profile", action="store_true", help="cProfile read_book (top 15 by cumulative time)")
+    args = ap.parse_args()
+    n = C.count(args)
+    C.header(f"bench/read.py: {n} books, best of 3 passes")
+    tmp, paths = C.generated_books(n, "read")
+    with tmp:
+        methods = (("calamine (bare)", bare_calamine), ("openpyxl read-only", openpyxl_values),
+                   ("pytoolkit read_book", pytoolkit_read))
+        for _, fn in methods:  # warm-up: imports, caches, page cache
+            C.timed_pass(fn, paths[: min(len(paths), 20)])
+        results = {}
+        for name, fn in methods:
+            results[name] = C.best_of(fn, paths, passes=3)
+        rows = []
+        for name, (total, per) in results.items():
+            rows.append((name, f"{1000 * total / n:.2f}", f"{1000 * C.p95(per):.2f}", f"{total:.2f}"))
+        print()
+        C.table(rows, ("方法 method", "ms/book (mean)", "p95 ms", "total s"))
+        cal = results["calamine (bare)"][0]
+        opx = results["openpyxl read-only"][0]
+        ptk = results["pytoolkit read_book"][0]
+        r1, r2 = ptk / cal, opx / ptk
+        print()
+        C.table([
+            ("pytoolkit / calamine", f"{r1:.2f}×", f"≤ {TARGET_VS_CALAMINE}×", C.verdict(r1 <= TARGET_VS_CALAMINE)),
+            ("openpyxl / pytoolkit", f"{r2:.2f}×", f"≥ {TARGET_OPENPYXL_VS}×", C.verdict(r2 >= TARGET_OPENPYXL_VS)),
+        ], ("比值 ratio", "measured", "target", "结果 result"))
+        print("\n时间构成 where read_book's time goes (one pass, stage by stage):")
+        stages = split_read_book(paths)
+        total = sum(s for _, s in stages)
+        C.table([(name, f"{1000 * s / n:.2f}", f"{100 * s / total:.0f}%") for name, s in stages],
+                ("stage", "ms/book", "share"))
+        if args.profile:
+            C.profile(pytoolkit_read, paths, title="read_book")
+
+
+if __name__ == "__main__":
+    main()
