@@ -1,8 +1,8 @@
 """Core layer: the derived figures of the 部门决算 disclosure, as pure functions on Decimal.
 
 完成预算百分比, 增减额与增减率, 占比 and 绩效等次, plus reading and writing numbers the way
-accountants write them. Nothing here does float arithmetic or calls Python's ``round()``:
-RULES §4 asks for 四舍五入 (ROUND_HALF_UP) to 2 places, ``round()`` rounds half to even, and a
+accountants write them. Nothing here does float arithmetic or uses Python's built-in rounding:
+RULES §4 asks for 四舍五入 (ROUND_HALF_UP) to 2 places, the built-in rounds half to even, and a
 float cannot even hold 2.675. Amounts are in 万元, the unit of the published tables and text.
 """
 
