@@ -21,6 +21,7 @@ from fractions import Fraction
 from pytoolkit.errors import ValueParseError
 
 __all__ = [
+    "describe_completion",
     "Change",
     "Grade",
     "change",
@@ -368,3 +369,17 @@ def rate_bounds(
     ]
     low, high = min(corners), max(corners)
     return _to_places(low, 10, math.floor), _to_places(high, 10, math.ceil)
+
+
+def describe_completion(actual: object, budget: object) -> str:
+    """The standard phrase: “完成年初预算的169.06%，决算数大于年初预算数”, or “无年初预算”.
+
+    The comparison word follows the exact amounts, not the rounded percentage
+    (RULES §4: 大于 ⇔ 决算 − 预算 > 0).
+    """
+    rate = completion_rate(actual, budget)
+    if rate is None:
+        return "无年初预算"
+    difference = (to_decimal(actual) or Decimal(0)) - (to_decimal(budget) or Decimal(0))
+    word = "大于" if difference > 0 else "小于" if difference < 0 else "等于"
+    return f"完成年初预算的{format_percent(rate)}，决算数{word}年初预算数"

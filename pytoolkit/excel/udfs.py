@@ -169,7 +169,7 @@ def pt_yuan_to_wan(amount, places=None):
 def pt_completion_text(actual, budget):
     """生成情况说明用语，如“完成年初预算的169.06%，决算数大于年初预算数”；\
 相等时写“等于”，年初预算为0或空白时写“无年初预算”。可整列计算。"""
-    return _cellwise(_completion_phrase, actual, budget)
+    return _cellwise(metrics.describe_completion, actual, budget)
 
 
 @xw.func(category=CATEGORY)
@@ -202,18 +202,6 @@ UDFS = (
 def _number(value: Decimal) -> float:
     """The one place a Decimal becomes a float: the double nearest to its exact decimal text."""
     return float(str(value))
-
-
-def _completion_phrase(actual: object, budget: object) -> str:
-    # NOT IN CORE YET: this phrase belongs beside Change.describe in pytoolkit.metrics (or in
-    # narrative/); it lives here until the core has it. The comparison word follows the exact
-    # amounts, not the rounded percentage (RULES §4: 大于 ⇔ 决算 − 预算 > 0).
-    rate = metrics.completion_rate(actual, budget)
-    if rate is None:
-        return "无年初预算"
-    difference = (metrics.to_decimal(actual) or Decimal(0)) - (metrics.to_decimal(budget) or Decimal(0))
-    word = "大于" if difference > 0 else "小于" if difference < 0 else "等于"
-    return f"完成年初预算的{metrics.format_percent(rate)}，决算数{word}年初预算数"
 
 
 def _places(value: object, default: int | None) -> int | None:
