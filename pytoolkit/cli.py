@@ -6,6 +6,7 @@ Exit status: 0 no error findings, 1 error findings, 2 an input could not be used
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -21,6 +22,8 @@ from .metrics import format_amount
 from .tables.catalog import BY_ID
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+# Subcommand modules under pytoolkit/commands, each with register(subparsers).
+COMMANDS: tuple[str, ...] = ()
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _GROUP_TITLES = {"X": "表间关系", "XP": "绩效自评表与公开表", "recognise": "表格识别", "read": "读取"}
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -223,6 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（text 或 json）")
     val.add_argument("--annotate", metavar="OUT.xlsx", help="写出标注副本（多个工作簿时为文件夹）；原文件不会被修改")
     val.set_defaults(func=cmd_validate)
+    for name in COMMANDS:
+        importlib.import_module(f"{__package__}.commands.{name}").register(sub)
     return parser
 
 
