@@ -65,7 +65,7 @@ def split_read_book(paths: list[Path]) -> list[tuple[str, float]]:
         t1 = clock()
         book = read_book(p, recognise=False)  # includes the formula scan: subtract it below
         t2 = clock()
-        reader._uncalculated_formulas(p)
+        reader._scan_cells(p)
         t3 = clock()
         recognise_book(Book(path=book.path, sheets=book.sheets))
         t4 = clock()

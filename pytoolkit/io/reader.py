@@ -107,12 +107,18 @@ def _scan_cells(path: Path) -> tuple[dict[str, set[tuple[int, int]]], dict[str, 
     uncalculated: dict[str, set[tuple[int, int]]] = {}
     errors: dict[str, set[tuple[int, int]]] = {}
     with zipfile.ZipFile(path) as zf:
+        # Most sheets hold neither; the sheet names are looked up only for those that do.
+        flagged = {}
+        for info in zf.infolist():
+            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                data = zf.read(info)
+                if b"<f" in data or b't="e"' in data:
+                    flagged[info.filename] = data
+        if not flagged:
+            return uncalculated, errors
         for name, part in _sheet_parts(zf).items():
-            try:
-                data = zf.read(part)
-            except KeyError:
-                continue
-            if b"<f" not in data and b't="e"' not in data:
+            data = flagged.get(part)
+            if data is None:
                 continue
             for m in _CELL.finditer(data):
                 attrs, body = m.group(1), m.group(2)

@@ -17,7 +17,7 @@ from ..findings import Finding, Location, Severity
 from ..metrics import to_decimal
 from ..model import Book, Cell, CellRef, Row, Sheet, Table
 from . import catalog, codes
-from .catalog import CODED, FIXED, SUMMARY_UNIT, TableDef, normalise_label
+from .catalog import CODED, FIXED, SUMMARY_UNIT, RowDef, TableDef, normalise_label
 
 WAN = Decimal(10000)
 _TITLES = sorted(
@@ -48,37 +48,67 @@ class _Group:
 
 
 class _Grid:
-    """A sheet with merged ranges filled, for reading headers and labels."""
+    """A sheet with merged ranges filled, for reading headers and labels.
+
+    The accessors are the recogniser's hot path (every label and amount cell goes through them),
+    so they index the value lists directly and cache each row's texts.
+    """
 
     def __init__(self, sheet: Sheet) -> None:
         self.sheet = sheet
+        self.name = sheet.name
+        self.cells = sheet.cells
         self.height = len(sheet.cells)
         self.width = max((len(r) for r in sheet.cells), default=0)
+        # Cells calamine reads as blank that are not blank: the amount path checks these first.
+        self.special = sheet.uncalculated | sheet.errors
         self.merged_fill: dict[tuple[int, int], tuple[int, int]] = {}
         self.merged_span: dict[tuple[int, int], tuple[int, int]] = {}
+        self.merged_rows: dict[int, list[tuple[int, tuple[int, int]]]] = {}
+        self._texts: dict[int, list[tuple[int, str]]] = {}
+        self._filled: dict[int, list[tuple[int, str]]] = {}
         for (r0, c0), (r1, c1) in sheet.merged:
             self.merged_span[(r0, c0)] = (r1, c1)
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
                     if (r, c) != (r0, c0):
                         self.merged_fill[(r, c)] = (r0, c0)
+                        self.merged_rows.setdefault(r, []).append((c, (r0, c0)))
 
     def raw(self, r: int, c: int) -> object:
-        return self.sheet.value(r, c)
+        if r < self.height:
+            row = self.cells[r]
+            if c < len(row):
+                return row[c]
+        return ""
 
     def filled(self, r: int, c: int) -> object:
         origin = self.merged_fill.get((r, c))
         if origin is not None:
-            return self.sheet.value(*origin)
-        return self.sheet.value(r, c)
+            return self.raw(*origin)
+        return self.raw(r, c)
 
     def text(self, r: int, c: int) -> str:
         v = self.filled(r, c)
         return normalise_label(v) if isinstance(v, str) else ""
 
     def row_texts(self, r: int) -> list[tuple[int, str]]:
-        row = self.sheet.cells[r] if r < self.height else []
-        return [(c, v) for c, v in enumerate(row) if isinstance(v, str) and v.strip()]
+        texts = self._texts.get(r)
+        if texts is None:
+            row = self.cells[r] if r < self.height else ()
+            texts = self._texts[r] = [(c, v) for c, v in enumerate(row) if v.__class__ is str and v.strip()]
+        return texts
+
+    def filled_texts(self, r: int) -> list[tuple[int, str]]:
+        """Row r's normalised texts in column order, merged cells filled (what ``text`` gives)."""
+        texts = self._filled.get(r)
+        if texts is None:
+            found = {c: normalise_label(v) for c, v in self.row_texts(r)}
+            for c, origin in self.merged_rows.get(r, ()):
+                v = self.raw(*origin)
+                found[c] = normalise_label(v) if v.__class__ is str else ""
+            texts = self._filled[r] = sorted((c, t) for c, t in found.items() if t)
+        return texts
 
     def right_of(self, r: int, c: int) -> int:
         """The first column right of the (possibly merged) cell at r, c."""
@@ -157,6 +187,8 @@ class _Recogniser:
 
     def book_facts(self, grid: _Grid, r: int, c: int, text: str) -> None:
         """单位名称 and 年度 from a cover sheet or a 部门 line."""
+        if self.book.unit_name and self.book.year is not None:
+            return
         norm = normalise_label(text)
         for label in ("单位名称", "部门名称", "部门(单位)名称", "部门", "单位"):
             if norm.startswith(label + ":") and len(norm) > len(label) + 1 and not self.book.unit_name:
@@ -233,9 +265,8 @@ class _Recogniser:
         return (first if first is not None else start), end
 
     def is_data_row(self, grid: _Grid, r: int, tdef: TableDef) -> bool:
-        row = grid.sheet.cells[r] if r < grid.height else []
-        texts = [grid.text(r, c) for c in range(grid.width)]
-        texts = [t for t in texts if t]
+        row = grid.cells[r] if r < grid.height else []
+        texts = [t for _, t in grid.filled_texts(r)]
         if not texts and not any(v not in ("", None) for v in row):
             return True  # a blank row under the header: the data row of an empty form
         if texts and texts[0] == "栏次":
@@ -252,14 +283,14 @@ class _Recogniser:
         return False
 
     def header_paths(self, grid: _Grid, h0: int, h1: int) -> list[list[str]]:
-        paths = []
-        for c in range(grid.width):
-            path: list[str] = []
-            for r in range(h0, h1):
-                t = grid.text(r, c)
-                if t and t not in ("其中", "其中:", "栏次") and (not path or path[-1] != t):
+        paths: list[list[str]] = [[] for _ in range(grid.width)]
+        for r in range(h0, h1):
+            for c, t in grid.filled_texts(r):
+                if c >= grid.width:
+                    continue  # a merged area reaching past the last value column
+                path = paths[c]
+                if t not in ("其中", "其中:", "栏次") and (not path or path[-1] != t):
                     path.append(t)
-            paths.append(path)
         return paths
 
     def match_column(self, tdef: TableDef, path: list[str], side: str = "") -> str | None:
@@ -269,11 +300,11 @@ class _Recogniser:
         for element in reversed(path):
             if element == "小计" and tdef.id == "T7":
                 continue
-            for col in tdef.columns:
-                if allowed is not None and col.key not in allowed:
+            for key, names in _column_names(tdef):
+                if allowed is not None and key not in allowed:
                     continue
-                if element in (normalise_label(n) for n in col.names()):
-                    return col.key
+                if element in names:
+                    return key
         return None
 
     def grid_table(self, grid: _Grid, table: Table, start: int, end: int) -> bool:
@@ -326,7 +357,7 @@ class _Recogniser:
         seen: dict[str, Row] = {}
         last_parts: list[str] = ["", "", ""]
         for r in range(d0, end):
-            if grid.sheet.cells[r:r + 1] == [[]] or r >= grid.height:
+            if r >= grid.height or not grid.cells[r]:
                 continue
             if tdef.empty_note and any(_EMPTY_NOTE.search(t) for _, t in grid.row_texts(r)) and \
                     not any(isinstance(v, float | int) for v in grid.sheet.cells[r]):
@@ -377,7 +408,11 @@ class _Recogniser:
         code = self.code_of(grid, g, r, last_parts, table)
         if code == "?":
             return
-        has_amount = any(grid.raw(r, c) not in ("", None) for c in g.amount_cols.values())
+        has_amount = False
+        for c in g.amount_cols.values():
+            if grid.raw(r, c) not in ("", None):
+                has_amount = True
+                break
         if not (label or code or has_amount):
             return
         key = ""
@@ -418,10 +453,10 @@ class _Recogniser:
     def fixed_row_key(self, tdef: TableDef, norm: str, side: str, seen) -> str | None:
         if not norm:
             return None
-        for rdef in tdef.rows:
+        for rdef, names in _row_names(tdef):
             if side and rdef.side and rdef.side != side:
                 continue
-            if norm in (normalise_label(n) for n in rdef.names()):
+            if norm in names:
                 if rdef.parent:
                     continue
                 # T4: a fund name after 年初财政拨款结转和结余 is that row's sub-row.
@@ -435,15 +470,20 @@ class _Recogniser:
         return None
 
     def amount(self, grid: _Grid, table: Table, r: int, c: int) -> Cell:
-        ref = CellRef(grid.sheet.name, r, c)
+        ref = CellRef(grid.name, r, c)
         raw = grid.raw(r, c)
-        if (r, c) in grid.sheet.uncalculated:
-            return Cell(None, ref, _UNCALCULATED)
-        if (r, c) in grid.sheet.errors:
+        if grid.special and (r, c) in grid.special:
+            if (r, c) in grid.sheet.uncalculated:
+                return Cell(None, ref, _UNCALCULATED)
             self.find("read.excel_error", Severity.ERROR, f"{ref}的值是Excel错误值（如#DIV/0!、#REF!），请先修正公式。",
                       ref, table.tdef.id)
             return Cell(None, ref, raw)
-        value = self.number(raw, ref, table)
+        if raw.__class__ is float:  # the common case, inlined: a number cell
+            value = Decimal(int(raw)) if raw.is_integer() else Decimal(repr(raw))
+        elif raw == "":
+            return Cell(None, ref, raw)
+        else:
+            value = self.number(raw, ref, table)
         if value is not None and table.money_unit != "万元":
             value = value / WAN if table.money_unit == "元" else value * WAN
         return Cell(value, ref, raw)
@@ -628,6 +668,26 @@ class _Recogniser:
 
 
 _UNCALCULATED = object()
+
+
+def _column_names(tdef: TableDef) -> tuple[tuple[str, frozenset[str]], ...]:
+    """Each column's key with the normalised forms of its names (the forms' header wordings)."""
+    hit = _NAMES.get(("col", tdef.id))
+    if hit is None or hit[0] is not tdef:  # cached by id: hashing a TableDef walks all its fields
+        hit = _NAMES[("col", tdef.id)] = (tdef, tuple((col.key, frozenset(normalise_label(n) for n in col.names()))
+                                                      for col in tdef.columns))
+    return hit[1]
+
+
+def _row_names(tdef: TableDef) -> tuple[tuple[RowDef, frozenset[str]], ...]:
+    hit = _NAMES.get(("row", tdef.id))
+    if hit is None or hit[0] is not tdef:
+        hit = _NAMES[("row", tdef.id)] = (tdef, tuple((rdef, frozenset(normalise_label(n) for n in rdef.names()))
+                                                      for rdef in tdef.rows))
+    return hit[1]
+
+
+_NAMES: dict[tuple[str, str], tuple] = {}
 
 
 def is_uncalculated(cell: Cell) -> bool:
