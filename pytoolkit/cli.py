@@ -85,63 +85,57 @@ def render_text(console: Console, path: Path, findings: list[Finding]) -> None:
 
 
 def cmd_validate(args) -> int:
-    from .io.annotate import annotate
-    from .io.reader import read_book
-    from .rules import validate_book
+    from .batch import check_files, default_workers
     from .rules.loader import load_pack
 
     out = _console()
     err = _console(stderr=True)
-    extra = []
     for pack in args.rules or ():
-        extra.extend(load_pack(pack))
+        load_pack(pack)  # a malformed pack stops here, before any book is read
     books = expand_inputs(args.books)
     if not books:
         err.print("没有找到要校验的工作簿。")
         return EXIT_INPUT
-    annotate_dir = None
-    if args.annotate and len(books) > 1:
-        annotate_dir = Path(args.annotate)
-        if not annotate_dir.is_dir():
-            err.print(f"校验多个工作簿时，--annotate 应指定一个已存在的文件夹：{annotate_dir}")
-            return EXIT_INPUT
+    annotate_to = None
+    if args.annotate:
+        if len(books) > 1:
+            folder = Path(args.annotate)
+            if not folder.is_dir():
+                err.print(f"校验多个工作簿时，--annotate 应指定一个已存在的文件夹：{folder}")
+                return EXIT_INPUT
+
+            def annotate_to(path: Path) -> Path:
+                return folder / f"{path.stem}_校验{path.suffix}"
+        else:
+
+            def annotate_to(path: Path) -> Path:
+                return Path(args.annotate)
+    workers = args.workers if args.workers else default_workers(len(books))
     status = EXIT_OK
     results = []
     with _progress(len(books)) as progress:
         task = progress.add_task("校验", total=len(books))
-        for path in books:
-            try:
-                book = read_book(path)
-                findings = validate_book(book, extra, args.edition)
-            except PytoolkitError as exc:
-                results.append((path, None, str(exc)))
+        for result in check_files(books, args.rules or (), args.edition, workers, annotate_to):
+            results.append(result)
+            if result.problem:
                 status = EXIT_INPUT
-                progress.advance(task)
-                continue
-            results.append((path, findings, ""))
-            if has_errors(findings) and status == EXIT_OK:
+            elif has_errors(result.findings) and status == EXIT_OK:
                 status = EXIT_FINDINGS
-            if args.annotate:
-                target = annotate_dir / f"{path.stem}_校验{path.suffix}" if annotate_dir else Path(args.annotate)
-                try:
-                    annotate(path, findings, target)
-                except PytoolkitError as exc:
-                    results[-1] = (path, findings, str(exc))
-                    status = EXIT_INPUT
             progress.advance(task)
     if args.format == "json":
-        all_findings = [f for _, fs, _ in results if fs for f in fs]
+        all_findings = [f for r in results if r.findings for f in r.findings]
         books_doc = [
-            {"file": str(p), "summary": summary(fs) if fs is not None else None, **({"error": e} if e else {})}
-            for p, fs, e in results
+            {"file": str(r.path), "summary": summary(r.findings) if r.findings is not None else None,
+             **({"error": r.problem} if r.problem else {})}
+            for r in results
         ]
         print(to_json(all_findings, books=books_doc))
     else:
-        for path, findings, problem in results:
-            if findings is not None:
-                render_text(out, path, findings)
-            if problem:
-                err.print(f"[bold red]无法使用[/] {problem}")
+        for r in results:
+            if r.findings is not None:
+                render_text(out, r.path, r.findings)
+            if r.problem:
+                err.print(f"[bold red]无法使用[/] {r.problem}")
         if args.annotate and status != EXIT_INPUT:
             err.print(f"已写出标注副本：{args.annotate}")
     return status
@@ -201,6 +195,16 @@ def cmd_demo(args) -> int:
 
 
 # -- parser ------------------------------------------------------------------------------------
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数，实为“{text}”")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pytoolkit",
@@ -225,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--edition", choices=("2018", "2019"), help="表样版本（默认按是否有第九张表判断）")
     val.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（text 或 json）")
     val.add_argument("--annotate", metavar="OUT.xlsx", help="写出标注副本（多个工作簿时为文件夹）；原文件不会被修改")
+    val.add_argument("--workers", type=_positive_int, metavar="N",
+                     help="并行进程数（默认：8个以上工作簿时按CPU核数，否则1）")
     val.set_defaults(func=cmd_validate)
     for name in COMMANDS:
         importlib.import_module(f"{__package__}.commands.{name}").register(sub)

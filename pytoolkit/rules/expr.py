@@ -12,7 +12,7 @@ level), ``201*`` (code prefix), ``@`` (current row). ``sum``, ``abs``, ``min``, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 
@@ -67,10 +67,13 @@ class Ref:
     table: str  # "" = the current row of an each_row rule
     selectors: tuple[tuple[str, str], ...]  # (kind, value): key / current / level / prefix
     column: str
+    # Whether the reference may name several rows (only allowed inside sum()); set on creation
+    # because the evaluator asks for every reference of every rule on every book.
+    is_multi: bool = field(init=False, compare=False, repr=False)
 
-    @property
-    def is_multi(self) -> bool:
-        return len(self.selectors) > 1 or any(k in ("level", "prefix") for k, _ in self.selectors)
+    def __post_init__(self) -> None:
+        multi = len(self.selectors) > 1 or any(k in ("level", "prefix") for k, _ in self.selectors)
+        object.__setattr__(self, "is_multi", multi)
 
 
 @dataclass(frozen=True)
