@@ -40,12 +40,18 @@ def annotate(source: Path, findings: list[Finding], out: Path) -> Path:
     for ws in wb.worksheets:
         if ws.title not in cached.sheetnames:
             continue
-        values = {(r, c): v for r, row in enumerate(cached[ws.title].iter_rows(values_only=True), 1)
+        cached_ws = cached[ws.title]
+        cached_ws.reset_dimensions()  # a stale <dimension> would otherwise cut the rows short
+        values = {(r, c): v for r, row in enumerate(cached_ws.iter_rows(values_only=True), 1)
                   for c, v in enumerate(row, 1) if v is not None}
         for row in ws.iter_rows():
             for cell in row:
                 if cell.data_type == "f":
-                    cell.value = values.get((cell.row, cell.column))
+                    value = values.get((cell.row, cell.column))
+                    if isinstance(value, str):
+                        set_text(cell, value)  # a cached text such as “=cmd|…” must stay text
+                    else:
+                        cell.value = value
     cached.close()
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in findings:

@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 import python_calamine as calamine
 
 from ..errors import InputError
+from ..findings import Finding, Location, Severity
 from ..model import Book, Sheet
 
 SUPPORTED = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
@@ -28,6 +29,8 @@ _REL = re.compile(rb"<Relationship\b([^>]*)/?>", re.S)
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _EMPTY_V = re.compile(rb"<v\s*/>|<v>\s*</v>")
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 
 
 def read_book(path: str | Path, *, recognise: bool = True) -> Book:
@@ -62,12 +65,26 @@ def read_book(path: str | Path, *, recognise: bool = True) -> Book:
         raise InputError(f"{path.name}：读取工作表时出错（文件可能已损坏）：{exc}") from exc
     finally:
         wb.close()
+    if not any(v not in ("", None) for sheet in sheets for row in sheet.cells for v in row) and \
+            not any(sheet.uncalculated or sheet.errors for sheet in sheets):
+        raise InputError(f"{path.name}：工作簿是空的，没有任何数据。")
     book = Book(path=path, sheets=sheets)
+    if _open_in_excel(path):
+        book.findings.append(Finding(
+            "read.open_in_excel", Severity.INFO,
+            f"{path.name}正在Excel中打开（旁边有临时锁定文件）：校验的是最近一次保存的内容，未保存的修改不在其中。",
+            Location(file=path.name)))
     if recognise:
         from ..tables.recognise import recognise_book
 
         recognise_book(book)
     return book
+
+
+def _open_in_excel(path: Path) -> bool:
+    """Excel keeps ``~$name`` beside an open workbook (``~$`` over the first two characters of a
+    long name)."""
+    return any((path.parent / name).exists() for name in {"~$" + path.name, "~$" + path.name[2:]})
 
 
 def _check_file(path: Path) -> None:
@@ -82,11 +99,28 @@ def _check_file(path: Path) -> None:
         raise InputError(f"{path.name}：这是Excel打开工作簿时生成的临时锁定文件，不是工作簿本身。")
     if path.stat().st_size == 0:
         raise InputError(f"{path.name}：文件为空（0字节）。")
+    with path.open("rb") as f:
+        head = f.read(8)
+    if suffix in (".xlsx", ".xlsm", ".xlsb") and head == _OLE_MAGIC:
+        # Excel stores a password-protected .xlsx as a compound file holding the encrypted package.
+        if _ENCRYPTION_INFO in path.read_bytes():
+            raise InputError(f"{path.name}：工作簿设置了打开密码（已加密），请在Excel中取消密码后再试。")
+        raise InputError(f"{path.name}：文件实际是Excel 97-2003格式（.xls），扩展名却是{path.suffix}；"
+                         "请把扩展名改为 .xls，或在Excel中另存为 .xlsx。")
+    if suffix == ".xls" and head != _OLE_MAGIC:
+        if head.startswith(b"PK"):
+            raise InputError(f"{path.name}：文件实际是Excel 2007及以上格式（.xlsx），扩展名却是 .xls；"
+                             "请把扩展名改为 .xlsx。")
+        raise InputError(f"{path.name}：不是有效的Excel 97-2003工作簿（.xls），文件已损坏或不是Excel文件。")
     if suffix in (".xlsx", ".xlsm", ".xlsb"):
         if not zipfile.is_zipfile(path):
             raise InputError(f"{path.name}：文件已损坏或不是Excel 2007及以上格式的工作簿。")
         try:
             with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+                if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+                    raise InputError(f"{path.name}：是一个压缩包，但里面没有Excel工作簿的内容"
+                                     "（缺少 xl/workbook.xml）。")
                 total = 0
                 for info in zf.infolist():
                     total += info.file_size

@@ -7,7 +7,7 @@ from decimal import Decimal
 from ..errors import ValueParseError
 from ..metrics import grade, parse_grade
 from ..tables import codes
-from ..tables.catalog import SUMMARY_UNIT
+from ..tables.catalog import BY_ID, EDITIONS, SUMMARY_UNIT
 from .engine import Context, Rule, _fmt, check, compare_sum, make_finding
 
 
@@ -144,3 +144,19 @@ def empty_table_note(ctx: Context, rule: Rule, file: str, table: str):
                 yield make_finding(rule, file, cell.ref,
                                    f"{rule.title}：表下注明本表为空表，但{r.label}填有{_fmt(cell.value)}")
                 return
+
+
+@check("missing_tables")
+def missing_tables(ctx: Context, rule: Rule, file: str, edition: str | None = None):
+    """A book holding some public tables should hold all of its edition's (RULES.md §1); the
+    linkage rules that need an absent table cannot run, which the accountant must know."""
+    present = {t.id for t in ctx.book.tables}
+    if not present & set(EDITIONS["2019"]):
+        return  # only 绩效自评 forms, or nothing recognised (reported by the recogniser)
+    if edition is None:
+        year = ctx.book.year
+        edition = "2019" if "T9" in present or (year is not None and year >= 2019) else "2018"
+    missing = [tid for tid in EDITIONS[edition] if tid not in present]
+    if missing:
+        names = "、".join(f"{tid} {BY_ID[tid].title}" for tid in missing)
+        yield make_finding(rule, file, None, f"{rule.title}：没有找到{names}；涉及这些表的勾稽关系未校验。")

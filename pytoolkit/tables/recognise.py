@@ -121,6 +121,10 @@ class _Recogniser:
         self.book = book
         self.findings: list[Finding] = []
         self.file = book.path.name
+        # Per table: amounts stored as text, and amount cells inside a merged area (reported once
+        # per table, after it is read).
+        self.text_numbers: list[CellRef] = []
+        self.merged_amounts: list[CellRef] = []
 
     # -- findings -------------------------------------------------------------------------
     def find(self, rule: str, severity: Severity, message: str, ref: CellRef | None,
@@ -170,6 +174,7 @@ class _Recogniser:
             m = _YEAR.search(text)
             table.year = int(m.group(1)) if m else None
             before = len(self.findings)
+            self.text_numbers, self.merged_amounts = [], []
             try:
                 ok = self.table(grid, table, r, end)
             except Exception as exc:  # a recogniser bug must not lose the rest of the book
@@ -178,12 +183,31 @@ class _Recogniser:
                 ok = False
             if ok:
                 self.book.tables.append(table)
+                self.report_cell_forms(table)
             elif not any(f.rule == "recognise.failed" for f in self.findings[before:]):
                 self.find("recognise.unrecognised", Severity.ERROR,
                           f"工作表“{sheet.name}”有表名“{text.strip()}”，但表头无法识别（找不到科目/项目列或金额列），"
                           "该表未参与校验。", table.title_ref, tdef.id)
         if not kept:
             self.warn_unrecognised_sheet(grid)
+
+    def report_cell_forms(self, table: Table) -> None:
+        """One finding per table for amounts typed as text and for amounts under a merged area."""
+        title = table.tdef.title
+        if self.text_numbers:
+            refs = self.text_numbers
+            self.findings.append(Finding(
+                "read.text_number", Severity.WARNING,
+                f"“{title}”有{len(refs)}个金额以文本形式存储（{_sample(refs)}）：已按数字读取并校验；"
+                "但Excel的求和公式会忽略文本，请在Excel中转换为数字。",
+                Location.at(refs[0], self.file), table=table.id, related=tuple(str(x) for x in refs[:50])))
+        if self.merged_amounts:
+            refs = self.merged_amounts
+            self.findings.append(Finding(
+                "recognise.merged_amount", Severity.WARNING,
+                f"“{title}”有{len(refs)}个金额单元格被合并到左侧或上方的单元格里（{_sample(refs)}）：合并后"
+                "只保留左上角的数值，这些单元格按空白处理。请取消合并并填回数值。",
+                Location.at(refs[0], self.file), table=table.id, related=tuple(str(x) for x in refs[:50])))
 
     def book_facts(self, grid: _Grid, r: int, c: int, text: str) -> None:
         """单位名称 and 年度 from a cover sheet or a 部门 line."""
@@ -481,6 +505,8 @@ class _Recogniser:
         if raw.__class__ is float:  # the common case, inlined: a number cell
             value = Decimal(int(raw)) if raw.is_integer() else Decimal(repr(raw))
         elif raw == "":
+            if (r, c) in grid.merged_fill:
+                self.merged_amounts.append(ref)
             return Cell(None, ref, raw)
         else:
             value = self.number(raw, ref, table)
@@ -500,7 +526,10 @@ class _Recogniser:
                       table.tdef.id if table else "")
             return None
         try:
-            return to_decimal(raw, where=str(ref))
+            value = to_decimal(raw, where=str(ref))
+            if value is not None and isinstance(raw, str):
+                self.text_numbers.append(ref)
+            return value
         except ValueParseError as exc:
             self.find("read.bad_number", Severity.ERROR, f"{exc}，该单元格按空白处理。", ref,
                       table.tdef.id if table else "")
@@ -692,6 +721,10 @@ _NAMES: dict[tuple[str, str], tuple] = {}
 
 def is_uncalculated(cell: Cell) -> bool:
     return cell.raw is _UNCALCULATED
+
+
+def _sample(refs: list[CellRef]) -> str:
+    return "、".join(ref.a1 for ref in refs[:5]) + ("等" if len(refs) > 5 else "")
 
 
 def _clean_code(raw: object) -> str:

@@ -143,10 +143,30 @@ def broken_book(make_book, brk: Break):
     return make_book(brk.unit, {key: brk.value})
 
 
+# Rules about the book's structure, not its values: each has its own test below.
+STRUCTURAL = {"book.missing_tables"}
+
+
 def test_every_pack_rule_has_a_break():
     ids = [rule.id for rule in PACK_RULES]
     assert len(ids) == len(set(ids)), "a rule id is defined in two built-in packs"
-    assert sorted(ids) == sorted(BREAKS)
+    assert sorted(ids) == sorted([*BREAKS, *STRUCTURAL])
+
+
+def test_missing_public_tables_are_named(make_book, clean_findings):
+    assert [f for f in clean_findings("station") if f.rule == "book.missing_tables"] == []
+    book = make_book("station")
+    book.tables = [t for t in book.tables if t.id not in ("T4", "T9")]
+    hits = [f for f in validate_book(book) if f.rule == "book.missing_tables"]
+    assert len(hits) == 1 and hits[0].severity == Severity.WARNING
+    assert "T4 财政拨款收入支出决算总表" in hits[0].message and "T9" in hits[0].message  # 2019: nine tables
+    assert "T5" not in hits[0].message
+
+
+def test_a_book_of_only_self_evaluation_forms_misses_no_public_table(make_book):
+    book = make_book("station")
+    book.tables = [t for t in book.tables if t.id in ("PE", "PP")]
+    assert [f for f in validate_book(book) if f.rule == "book.missing_tables"] == []
 
 
 @pytest.mark.parametrize("rule_id", sorted(BREAKS))
