@@ -12,6 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
@@ -23,9 +24,9 @@ from .tables.catalog import BY_ID
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 # Subcommand modules under pytoolkit/commands, each with register(subparsers).
-COMMANDS: tuple[str, ...] = ()
+COMMANDS: tuple[str, ...] = ("narrative", "addin")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-_GROUP_TITLES = {"X": "表间关系", "XP": "绩效自评表与公开表", "recognise": "表格识别", "read": "读取"}
+_GROUP_TITLES = {"book": "工作簿", "derived": "派生数", "X": "表间关系", "XP": "绩效自评表与公开表", "recognise": "表格识别", "read": "读取"}
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -79,8 +80,10 @@ def render_text(console: Console, path: Path, findings: list[Finding]) -> None:
                     f"（应为 {format_amount(f.expected)}，实为 {format_amount(f.actual)}，"
                     f"差额 {format_amount(f.difference)}）"
                 )
+            # Texts from the workbook and rule ids are escaped: “[recognise.no_unit]” is not a style.
             console.print(
-                f"    [{_STYLE[f.severity]}]{f.severity.label}[/] {f.location}  {f.message}[dim]{nums} [{f.rule}][/dim]"
+                f"    [{_STYLE[f.severity]}]{f.severity.label}[/] {escape(str(f.location))}  {escape(f.message)}"
+                f"[dim]{escape(nums)} {escape(f'[{f.rule}]')}[/dim]"
             )
 
 

@@ -18,7 +18,8 @@ Inputs (all text):
 Outputs: ``addin/pytoolkit.xlam`` (an Office Open XML package: workbook with one hidden config
 sheet ``pytoolkit.conf``, ``customUI/customUI.xml``, ``xl/vbaProject.bin`` written by ``ovba`` and
 ``cfb``), ``addin/src/PytoolkitUdfs.bas`` and ``addin/build-info.json`` (pinned xlwings version and
-checksums). The zip is stored uncompressed with fixed timestamps, so the same inputs give the
+checksums), and copies of the .xlam and build-info in ``pytoolkit/excel/addin/``, the package data
+that ships in the wheel. The zip is stored uncompressed with fixed timestamps, so the same inputs give the
 same bytes on every machine; a test rebuilds and compares.
 
 The config sheet sets only ``UDF MODULES``. INTERPRETER_WIN is deliberately absent: an empty
@@ -52,6 +53,8 @@ UDF_VBA_MODULE = "PytoolkitUdfs"
 CONFIG_SHEET = f"{PROJECT_NAME}.conf"
 CONFIG = {"UDF MODULES": registration.UDF_MODULE}
 REPO_ADDIN_DIR = Path(__file__).resolve().parents[2] / "addin"
+# The copy that ships in the wheel (setup.cfg package_data), found by `pytoolkit addin path`.
+PACKAGE_ADDIN_DIR = Path(__file__).resolve().parent / "addin"
 XLAM_NAME = "pytoolkit.xlam"
 INFO_NAME = "build-info.json"
 # 1980-01-01, the zip format's earliest date: no build time leaks into the file.
@@ -350,8 +353,15 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def outputs(addin_dir: Path = REPO_ADDIN_DIR) -> dict[Path, bytes]:
-    """Every file the build writes, with its content."""
+def outputs(addin_dir: Path = REPO_ADDIN_DIR, package_dir: Path | None = None) -> dict[Path, bytes]:
+    """Every file the build writes, with its content.
+
+    ``addin/`` is the source of truth; the add-in and its build-info are copied into
+    ``package_dir`` (by default ``PACKAGE_ADDIN_DIR`` when building the repository's add-in), the
+    package data that ``pip install`` puts on the user's machine.
+    """
+    if package_dir is None and Path(addin_dir).resolve() == REPO_ADDIN_DIR:
+        package_dir = PACKAGE_ADDIN_DIR
     sources = read_sources(addin_dir)
     xlam = build_xlam(sources)
     info = {
@@ -362,11 +372,16 @@ def outputs(addin_dir: Path = REPO_ADDIN_DIR) -> dict[Path, bytes]:
         "xlam_sha256": _sha256(xlam),
         "vba_modules_sha256": {m.name: _sha256(m.stored()) for m in sources.modules},
     }
-    return {
+    info_bytes = (json.dumps(info, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    files = {
         addin_dir / XLAM_NAME: xlam,
         addin_dir / "src" / f"{UDF_VBA_MODULE}.bas": sources.udf_vba.encode("ascii"),
-        addin_dir / INFO_NAME: (json.dumps(info, ensure_ascii=False, indent=2) + "\n").encode("utf-8"),
+        addin_dir / INFO_NAME: info_bytes,
     }
+    if package_dir is not None:
+        files[package_dir / XLAM_NAME] = xlam
+        files[package_dir / INFO_NAME] = info_bytes
+    return files
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -388,6 +403,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"已过期：{path}（请运行 python -m pytoolkit.excel.build_addin）", file=sys.stderr)
         return 1 if stale else 0
     for path in stale:
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data := files[path])
         print(f"已写入 {path}（{len(data)} 字节）")
     if not stale:

@@ -162,7 +162,10 @@ def _scan_cells(path: Path) -> tuple[dict[str, set[tuple[int, int]]], dict[str, 
                 where = (int(ref.group(2)) - 1, _col_index(ref.group(1)))
                 if b't="e"' in attrs:
                     errors.setdefault(name, set()).add(where)
-                elif body and b"<f" in body and (b"<v" not in body or _EMPTY_V.search(body)):
+                elif body and b"<f" in body and (b"<v" not in body or (_EMPTY_V.search(body)
+                                                                        and b't="str"' not in attrs)):
+                    # t="str" with an empty <v>: calculated, to the empty text (IF(…,"",…)), as
+                    # Excel and LibreOffice save it; without t="str" an empty <v> is a placeholder.
                     uncalculated.setdefault(name, set()).add(where)
     return uncalculated, errors
 

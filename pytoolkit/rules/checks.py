@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from ..errors import ValueParseError
-from ..metrics import grade, parse_grade
+from ..findings import Severity
+from ..metrics import grade, parse_grade, round_half_up, to_decimal
 from ..tables import codes
 from ..tables.catalog import BY_ID, EDITIONS, SUMMARY_UNIT
+from ..tables.derived_columns import targets
 from .engine import Context, Rule, _fmt, check, compare_sum, make_finding
 
 
@@ -160,3 +162,41 @@ def missing_tables(ctx: Context, rule: Rule, file: str, edition: str | None = No
     if missing:
         names = "、".join(f"{tid} {BY_ID[tid].title}" for tid in missing)
         yield make_finding(rule, file, None, f"{rule.title}：没有找到{names}；涉及这些表的勾稽关系未校验。")
+
+
+_CENT = Decimal("0.01")
+
+
+@check("derived_values")
+def derived_values(ctx: Context, rule: Rule, file: str):
+    """A 完成率/增减额/增减率 column printed beside the amounts must hold the figure the amounts
+    give, half up to 2 places (RULES.md §4); a percent-formatted cell holds it as a fraction."""
+    for target in targets(ctx.book):
+        sheet = ctx.book.sheet(target.ref.sheet)
+        raw = sheet.value(target.ref.row, target.ref.col) if sheet else ""
+        try:
+            stated = to_decimal(raw, where=str(target.ref))
+        except ValueParseError:
+            continue  # text in a figure column (“—”, a note): nothing stated to compare
+        if stated is None:
+            continue
+        if target.value is None:
+            yield make_finding(rule, file, target.ref,
+                               f"{rule.title}［{target.row}/{target.kind}］：填列{stated.normalize():f}，但基数为0或空白，"
+                               "应写“无年初预算”或留空，不应计算百分比或增减率", actual=stated,
+                               severity=Severity.WARNING)
+            continue
+        forms = [stated]
+        if target.is_percent:
+            forms.append(stated * 100)  # the cell is formatted as %: 1.6906 shows 169.06%
+        if any(round_half_up(v, 2) == target.value and v == round_half_up(v, 4) for v in forms):
+            continue
+        shown = min(forms, key=lambda v: abs(v - target.value))
+        hint = ""
+        if abs(shown) == abs(target.value) - _CENT and abs(shown) < abs(target.value):
+            hint = "；相差0.01，疑似直接截断而未四舍五入"
+        unit = "%" if target.is_percent else ""
+        yield make_finding(rule, file, target.ref,
+                           f"{rule.title}［{target.row}/{target.kind}］：填列{shown.normalize():f}{unit}，"
+                           f"按表中数字四舍五入应为{target.value}{unit}{hint}",
+                           expected=target.value, actual=shown)

@@ -18,6 +18,7 @@ from ..metrics import to_decimal
 from ..model import Book, Cell, CellRef, Row, Sheet, Table
 from . import catalog, codes
 from .catalog import CODED, FIXED, SUMMARY_UNIT, RowDef, TableDef, normalise_label
+from .derived_columns import derived_kind
 
 WAN = Decimal(10000)
 _TITLES = sorted(
@@ -359,6 +360,8 @@ class _Recogniser:
                     current.label_col = c
                 continue
             key = self.match_column(tdef, path, side or current.side)
+            if key is None and derived_kind(path) is not None:
+                continue  # 完成率/增减额/增减率: figures derived from the amounts (derived_columns)
             if key is None:
                 if any(isinstance(grid.raw(r, c), float | int) for r in range(d0, min(end, d0 + 200))):
                     self.find("recognise.unknown_column", Severity.WARNING,

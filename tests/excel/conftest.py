@@ -1,9 +1,10 @@
 """Shared fixtures of the Excel adapter tests: the built add-in and a fake of the xlwings Book.
 
-``FakeBook`` is the one fake of the xlwings surface the ribbon entry points use (book, app,
-sheets, ranges with values, colours and notes). It holds plain Python values and records every
-message box, so a test can assert what the user would see and that nothing of theirs changed.
-Grow it here, in one place, as the entry points start using more of xlwings.
+``FakeBook`` (``fake_xlwings``) is the one fake of the xlwings surface the ribbon entry points
+use (book, app, sheets, ranges with values, colours, notes and merged areas). It holds plain
+Python values and records every message box, so a test can assert what the user would see and
+that nothing of theirs changed. Grow it there, in one place, as the entry points use more of
+xlwings.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ import functools
 import io
 import warnings
 import zipfile
-from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
 from pytoolkit.excel import build_addin, registration
+from pytoolkit.io.layout import write_book
+from pytoolkit.samples.data import SEED
+
+from .fake_xlwings import FakeBook
 
 
 @functools.cache
@@ -29,52 +34,29 @@ def olevba():
     return olevba
 
 
-@dataclass
-class FakeRange:
-    value: object = None
-    color: tuple[int, int, int] | None = None
-    note: str | None = None
-
-
-@dataclass
-class FakeSheet:
-    name: str
-    cells: dict[str, FakeRange] = field(default_factory=dict)
-
-    def range(self, address: str) -> FakeRange:
-        return self.cells.setdefault(address.upper(), FakeRange())
-
-    def __getitem__(self, address: str) -> FakeRange:
-        return self.range(address)
-
-
-@dataclass
-class FakeApp:
-    alerts: list[dict[str, object]] = field(default_factory=list)
-
-    def alert(self, prompt, title=None, buttons="ok", mode=None, callback=None):
-        self.alerts.append({"prompt": prompt, "title": title, "buttons": buttons, "mode": mode})
-        return "ok"
-
-
-@dataclass
-class FakeBook:
-    name: str = "部门决算.xlsx"
-    sheets: list[FakeSheet] = field(default_factory=list)
-    app: FakeApp = field(default_factory=FakeApp)
-
-    def snapshot(self) -> list[tuple[str, dict[str, tuple[object, object, object]]]]:
-        """Everything a user could lose: sheet names, values, colours and notes."""
-        return [(sheet.name, {a: (c.value, c.color, c.note) for a, c in sheet.cells.items()}) for sheet in self.sheets]
-
-
 @pytest.fixture
 def book() -> FakeBook:
-    sheet = FakeSheet("收入支出决算总表")
+    """A small book with one user sheet (not a recognisable table)."""
+    book = FakeBook()
+    sheet = book.add_sheet("收入支出决算总表")
     sheet["A1"].value = "收入支出决算总表"
     sheet["C7"].value = 846.77
     sheet["C8"].value = 575.88
-    return FakeBook(sheets=[sheet])
+    return book
+
+
+@pytest.fixture(scope="session")
+def seed_xlsx(tmp_path_factory) -> Path:
+    """The bundled seed unit written in the official layout (the tests' real-shaped workbook)."""
+    path = tmp_path_factory.mktemp("seed") / "示例_汨罗市人民政府政务服务中心_2018.xlsx"
+    write_book(path, SEED)
+    return path
+
+
+@pytest.fixture
+def seed_book(seed_xlsx) -> FakeBook:
+    """A fresh fake of the seed workbook open in Excel."""
+    return FakeBook.from_xlsx(seed_xlsx)
 
 
 @pytest.fixture(scope="session")

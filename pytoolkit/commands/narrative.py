@@ -1,0 +1,122 @@
+"""Adapter: ``pytoolkit narrative check|write`` — the 情况说明 checker and draft writer.
+
+Loads the text (.txt/.docx/workbook sheet 情况说明) and the book, makes one core call
+(``pytoolkit.narrative.check`` or ``writer.write_draft``), renders, and returns the exit status of
+``pytoolkit.cli``: 0 no error findings, 1 error findings, 2 an input could not be used.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..cli import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, _console, render_text
+from ..errors import PytoolkitError
+from ..findings import has_errors, summary, to_json
+
+
+def register(subparsers) -> None:
+    nar = subparsers.add_parser(
+        "narrative", help="情况说明：核对文字中的数字，或由报表生成初稿",
+        description="情况说明（文字部分）：核对其中每个数字（文内算术、与公开表及绩效自评表是否一致），或由工作簿生成初稿。",
+    )
+    sub = nar.add_subparsers(dest="narrative_command", metavar="子命令")
+    chk = sub.add_parser(
+        "check", help="核对情况说明中的数字",
+        description="核对情况说明（.txt、.docx，或工作簿中名为“情况说明”的工作表）中的金额、百分比和数量："
+                    "分项之和、占比、完成率、增减率（含截断、零基数）、方向用词、收支平衡；给出 --book 时再与公开表、"
+                    "绩效自评表逐项比对。多个文件（如情况说明与绩效自评报告）一并核对。",
+    )
+    chk.add_argument("texts", nargs="+", metavar="TEXT",
+                     help="情况说明文件（.txt、.docx 或含“情况说明”工作表的工作簿）")
+    chk.add_argument("--book", metavar="BOOK", help="对应的决算工作簿（公开表、绩效自评表），用于逐项比对")
+    chk.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（text 或 json）")
+    chk.set_defaults(func=cmd_check)
+    wr = sub.add_parser(
+        "write", help="由工作簿生成情况说明初稿",
+        description="按标准提纲由工作簿生成情况说明初稿：所有数字由报表计算（四舍五入保留两位），原因等处留“【请填写原因】”。",
+    )
+    wr.add_argument("book", metavar="BOOK", help="决算工作簿（.xlsx）")
+    wr.add_argument("-o", "--out", required=True, metavar="OUT", help="输出文件（.docx 或 .txt）；原工作簿不会被修改")
+    wr.set_defaults(func=cmd_write)
+    nar.set_defaults(func=lambda args: _no_sub(nar))
+
+
+def _no_sub(parser) -> int:
+    parser.print_help()
+    return EXIT_INPUT
+
+
+def cmd_check(args) -> int:
+    from ..io.reader import read_book
+    from ..narrative import check, read_document
+    from ..narrative.text import BOOK_SUFFIXES, from_book
+
+    err = _console(stderr=True)
+    try:
+        book = read_book(args.book) if args.book else None
+        docs = []
+        for item in args.texts:
+            path = Path(item)
+            if path.suffix.lower() in BOOK_SUFFIXES and path.exists():
+                text_book = read_book(path)
+                doc = from_book(text_book)
+                if doc is None:
+                    raise PytoolkitError(f"{path.name}：工作簿中没有名为“情况说明”的工作表。")
+                book = book or text_book  # the text's own workbook is the book unless --book says otherwise
+            else:
+                doc = read_document(path)
+            docs.append(doc)
+    except PytoolkitError as exc:
+        err.print(f"[bold red]无法使用[/] {exc}")
+        return EXIT_INPUT
+    findings = check(docs, book)
+    if args.format == "json":
+        print(to_json(findings, files=[d.name for d in docs], book=str(args.book) if args.book else None))
+    else:
+        out = _console()
+        render_text(out, Path(docs[0].name if len(docs) == 1 else "情况说明"), findings)
+        if not findings:
+            out.print("  未发现问题。" + ("" if book else "（未给出 --book，只核对了文内算术。）"))
+    return EXIT_FINDINGS if has_errors(findings) else EXIT_OK
+
+
+def cmd_write(args) -> int:
+    from ..io.output import check_output
+    from ..io.reader import read_book
+    from ..narrative.writer import write_draft
+
+    err = _console(stderr=True)
+    out = Path(args.out)
+    try:
+        if out.suffix.lower() not in (".txt", ".docx"):
+            raise PytoolkitError(f"{out.name}：输出文件应为 .docx 或 .txt。")
+        check_output(out, [Path(args.book)])
+        book = read_book(args.book)
+        if not book.tables:
+            raise PytoolkitError(f"{Path(args.book).name}：没有识别出任何决算表，无法生成情况说明。")
+        write_draft(book, out)
+    except PytoolkitError as exc:
+        err.print(f"[bold red]无法使用[/] {exc}")
+        return EXIT_INPUT
+    err.print(f"已写出情况说明初稿：{out}（“【请填写】”处需补充原因和说明）")
+    return EXIT_OK
+
+
+def demo_section(console, out_dir: Path, seed_book_path: Path) -> None:
+    """Demo: check the seed's 情况说明 and 绩效自评报告 against the seed sample workbook."""
+    from ..io.reader import read_book
+    from ..narrative import check
+    from ..narrative.seed import seed_documents
+    from ..narrative.writer import write_draft
+
+    console.rule("[bold]情况说明核对[/bold]")
+    docs = seed_documents()
+    book = read_book(seed_book_path)
+    findings = check(docs, book)
+    counts = summary(findings)
+    console.print(f"核对原文情况说明及两份绩效自评报告（{'、'.join(d.name for d in docs)}），对照示例工作簿：")
+    render_text(console, Path("情况说明"), findings)
+    console.print(f"[dim]共 {counts['error']} 条错误、{counts['warning']} 条核实；以上问题均出自原始公开文本。[/dim]")
+    draft_path = Path(out_dir) / "情况说明初稿.docx"
+    write_draft(book, draft_path)
+    console.print(f"\n由示例工作簿生成的情况说明初稿（数字全部由报表计算，原因留空待填）：{draft_path}")

@@ -1,0 +1,302 @@
+"""Excel adapter layer: the calling workbook as the core sees it, and the sheets the toolkit owns.
+
+``read_book`` turns the open workbook (an xlwings ``Book``, or the tests' fake of it) into a core
+``pytoolkit.model.Book``: the used range of every user sheet as a value grid from A1, Excel error
+values blank and listed (as the file reader does), and the merged areas. The core then recognises
+and checks it exactly as it does a file.
+
+Sheets the toolkit writes (校验结果, 派生数 and the hidden record 决算工具记录) carry ``MARKER`` in
+``MARKER_CELL``, the convention of the annotated copy (``pytoolkit.io.annotate``), so a copy made
+by ``pytoolkit validate --annotate`` and opened in Excel is recognised too. Only such sheets are
+ever cleared or deleted; a user sheet with one of their names stops the action before anything
+changes (``claim_sheets``).
+
+The record lists every cell the toolkit changed in a user sheet: for a validation mark the
+cell's previous fill and note and the ones the toolkit set, for a derived figure the value
+written. ``清除校验标记`` restores from it, and only where the cell still shows what the toolkit
+set (a colour or note the user changed since is theirs now); ``填充完成率与增减率`` refills only
+cells that still hold its own earlier value.
+
+Everything written as text goes through ``text_cell``: Excel parses a value assigned through its
+object model as if typed ("=…" becomes a formula, "001" the number 1), and a leading apostrophe
+keeps the text as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pytoolkit.errors import PytoolkitError
+from pytoolkit.io.annotate import MARKER, RESULT_SHEET
+from pytoolkit.model import Book, Sheet, column_letter
+
+__all__ = [
+    "DERIVED_SHEET",
+    "MARKER",
+    "MARKER_CELL",
+    "RECORD_SHEET",
+    "RESULT_SHEET",
+    "Entry",
+    "claim_sheets",
+    "find_sheet",
+    "is_toolkit_sheet",
+    "read_book",
+    "read_record",
+    "toolkit_sheet",
+    "user_sheets",
+    "write_record",
+]
+
+MARKER_CELL = "J1"
+DERIVED_SHEET = "派生数"
+RECORD_SHEET = "决算工具记录"
+MARK = "标记"  # a record entry: a validation mark (fill and note) on a user cell
+FILL = "填充"  # a record entry: a derived figure written into an empty user cell
+
+# What xlwings' err_to_str gives for an error cell; the reader reads these as blank.
+EXCEL_ERRORS = frozenset({
+    "#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA", "#SPILL!",
+    "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!", "#PYTHON!",
+})
+_RECORD_HEADERS = ["类型", "工作表", "单元格", "原底色", "原有批注", "原批注", "标记底色", "标记批注", "填入值"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the workbook
+
+
+def read_book(xl_book: Any) -> Book:
+    """The user sheets of ``xl_book`` as an (unrecognised) core Book."""
+    path = Path(getattr(xl_book, "fullname", "") or xl_book.name)
+    return Book(path=path, sheets=[read_sheet(sheet) for sheet in user_sheets(xl_book)])
+
+
+def read_sheet(sheet: Any) -> Sheet:
+    used = sheet.used_range
+    top, left = used.row, used.column
+    values = used.options(ndim=2, err_to_str=True).value
+    if not isinstance(values, list):
+        values = [[values]]
+    width = left - 1 + max((len(row) for row in values), default=0)
+    cells: list[list] = [[""] * width for _ in range(top - 1)]
+    errors = set()
+    for r, row in enumerate(values, top - 1):
+        out = [""] * (left - 1)
+        for c, value in enumerate(row, left - 1):
+            if value is None:
+                value = ""
+            elif isinstance(value, str) and value in EXCEL_ERRORS:
+                errors.add((r, c))
+                value = ""
+            out.append(value)
+        cells.append(out)
+    while cells and not any(v != "" for v in cells[-1]):
+        cells.pop()  # an empty sheet's used range is A1; trailing blank rows say nothing
+    bottom, right = top - 1 + len(values), width
+    merged = merged_areas(sheet, top, left, bottom, right) if cells else []
+    return Sheet(sheet.name, cells, merged, errors=frozenset(errors))
+
+
+def merged_areas(sheet: Any, top: int, left: int, bottom: int, right: int) -> list:
+    """Merged areas inside rows top..bottom, columns left..right (1-based), as the reader gives them.
+
+    xlwings lists no merged areas, and asking every cell is one round trip to Excel each.
+    ``merge_cells`` of a block is False when nothing in it is merged (None when mixed), so blocks
+    of rows are halved until a row is known to hold a merge; only those rows are read cell by cell.
+    """
+    found: dict[tuple[int, int], tuple[int, int]] = {}
+
+    def rows(r0: int, r1: int) -> None:
+        merged = sheet.range((r0, left), (r1, right)).merge_cells
+        if merged is not None and not merged:
+            return
+        if r0 < r1:
+            middle = (r0 + r1) // 2
+            rows(r0, middle)
+            rows(middle + 1, r1)
+            return
+        c = left
+        while c <= right:
+            cell = sheet.range((r0, c))
+            if cell.merge_cells:
+                area = cell.merge_area
+                last = area.last_cell
+                found[(area.row - 1, area.column - 1)] = (last.row - 1, last.column - 1)
+                c = last.column + 1
+            else:
+                c += 1
+
+    if bottom >= top and right >= left:
+        rows(top, bottom)
+    return [(start, end) for start, end in sorted(found.items())]
+
+
+# ---------------------------------------------------------------------------------------------
+# Toolkit sheets
+
+
+def is_toolkit_sheet(sheet: Any) -> bool:
+    return sheet.range(MARKER_CELL).value == MARKER
+
+
+def user_sheets(xl_book: Any) -> list:
+    return [sheet for sheet in xl_book.sheets if not is_toolkit_sheet(sheet)]
+
+
+def find_sheet(xl_book: Any, name: str) -> Any | None:
+    for sheet in xl_book.sheets:
+        if sheet.name == name:
+            return sheet
+    return None
+
+
+def claim_sheets(xl_book: Any, names: Iterable[str]) -> None:
+    """Refuse, before anything changes, if a user sheet has the name of a sheet the toolkit writes."""
+    for name in names:
+        sheet = find_sheet(xl_book, name)
+        if sheet is not None and not is_toolkit_sheet(sheet):
+            raise PytoolkitError(
+                f"工作簿中已有名为“{name}”的工作表，它不是决算工具生成的。为免覆盖您的数据，本次没有做任何改动。"
+                f"请把该工作表改名（或移到别的工作簿）后再试。"
+            )
+
+
+def toolkit_sheet(xl_book: Any, name: str, *, hidden: bool = False) -> Any:
+    """The toolkit's sheet ``name``, emptied if it exists (after ``claim_sheets``), else added last."""
+    sheet = find_sheet(xl_book, name)
+    if sheet is not None:
+        if not is_toolkit_sheet(sheet):  # claim_sheets was not called: never clear a user sheet
+            raise PytoolkitError(f"工作表“{name}”不是决算工具生成的，不能覆盖。")
+        sheet.clear()
+    else:
+        sheets = list(xl_book.sheets)
+        sheet = xl_book.sheets.add(name, after=sheets[-1] if sheets else None)
+    sheet.range(MARKER_CELL).value = MARKER
+    if hidden:
+        sheet.visible = False
+    return sheet
+
+
+def delete_toolkit_sheet(xl_book: Any, name: str) -> bool:
+    sheet = find_sheet(xl_book, name)
+    if sheet is None or not is_toolkit_sheet(sheet):
+        return False
+    sheet.delete()
+    return True
+
+
+def text_cell(text: str) -> str:
+    """A value that Excel stores as exactly this text (see the module docstring)."""
+    return "'" + text
+
+
+def write_rows(sheet: Any, top_left: tuple[int, int], rows: list[list]) -> None:
+    """One assignment for a block (one round trip to Excel); rows are padded to one width."""
+    if not rows:
+        return
+    width = max(len(row) for row in rows)
+    sheet.range(top_left).value = [[*row, *([None] * (width - len(row)))] for row in rows]
+
+
+def a1(row: int, col: int) -> str:
+    """0-based row and column → "C7"."""
+    return f"{column_letter(col)}{row + 1}"
+
+
+def rgb_hex(color: Any) -> str:
+    if not color:
+        return ""
+    r, g, b = color
+    return f"#{int(r):02X}{int(g):02X}{int(b):02X}"
+
+
+def hex_rgb(text: str) -> tuple[int, int, int] | None:
+    text = (text or "").strip().lstrip("#")
+    if len(text) != 6:
+        return None
+    return int(text[0:2], 16), int(text[2:4], 16), int(text[4:6], 16)
+
+
+# ---------------------------------------------------------------------------------------------
+# The record
+
+
+@dataclass
+class Entry:
+    """One user cell the toolkit changed."""
+
+    kind: str  # MARK or FILL
+    sheet: str
+    cell: str  # "C7"
+    old_color: str = ""  # "#RRGGBB"; "" = no fill (MARK)
+    old_note: str | None = None  # None = the cell had no note (MARK)
+    color: str = ""  # the fill the toolkit set (MARK)
+    note: str = ""  # the note text the toolkit set (MARK)
+    value: float | None = None  # the value the toolkit wrote (FILL)
+
+    def row(self) -> list:
+        texts = (self.kind, self.sheet, self.cell, self.old_color, "是" if self.old_note is not None else "否",
+                 self.old_note or "", self.color, self.note)
+        return [*(text_cell(t) if t else None for t in texts), self.value]
+
+    @classmethod
+    def from_row(cls, row: list) -> Entry | None:
+        row = [*row, *([None] * (len(_RECORD_HEADERS) - len(row)))]
+        kind, sheet, cell, old_color, had_note, old_note, color, note, value = row[: len(_RECORD_HEADERS)]
+        if kind not in (MARK, FILL) or not sheet or not cell:
+            return None
+        return cls(
+            kind, _text(sheet), _text(cell), _text(old_color), _text(old_note) if had_note == "是" else None,
+            _text(color), _text(note), float(value) if isinstance(value, int | float) else None,
+        )
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a sheet named "2018" read back as a number by an older record
+    return str(value)
+
+
+def read_record(xl_book: Any) -> list[Entry]:
+    sheet = find_sheet(xl_book, RECORD_SHEET)
+    if sheet is None or not is_toolkit_sheet(sheet):
+        return []
+    values = sheet.used_range.options(ndim=2).value or []
+    top = sheet.used_range.row
+    entries = []
+    for r, row in enumerate(values, top):
+        if r < 3:
+            continue  # title and header rows
+        entry = Entry.from_row(list(row))
+        if entry is not None:
+            entries.append(entry)
+    return entries
+
+
+def write_record(xl_book: Any, entries: list[Entry]) -> None:
+    """Replace the record; with no entries left the record sheet is removed."""
+    if not entries:
+        delete_toolkit_sheet(xl_book, RECORD_SHEET)
+        return
+    sheet = toolkit_sheet(xl_book, RECORD_SHEET, hidden=True)
+    title = "决算工具记录（请勿修改）：决算工具改动过的单元格及其原来的底色和批注，供“清除校验标记”恢复。"
+    write_rows(sheet, (1, 1), [[text_cell(title)]])
+    write_rows(sheet, (2, 1), [[text_cell(h) for h in _RECORD_HEADERS], *(e.row() for e in entries)])
+
+
+def entries_by_cell(entries: Iterable[Entry], kind: str) -> dict[tuple[str, str], Entry]:
+    return {(e.sheet, e.cell): e for e in entries if e.kind == kind}
+
+
+def cells(xl_book: Any, entries: Iterable[Entry]) -> Iterator[tuple[Entry, Any]]:
+    """Each entry with its cell, skipping entries whose sheet is gone (renamed or deleted)."""
+    sheets = {sheet.name: sheet for sheet in xl_book.sheets}
+    for entry in entries:
+        sheet = sheets.get(entry.sheet)
+        if sheet is not None:
+            yield entry, sheet.range(entry.cell)
