@@ -1,0 +1,166 @@
+"""Adapter: ``pytoolkit consolidate INPUT... -o OUT.xlsx`` — the 汇总 of 局机关 and 二级机构.
+
+Loads (expands folders), makes one core call (``consolidate.consolidate_paths``), writes the
+workbook (``io.consolidated.write_consolidated``), prints, sets the exit code: 0 no error findings,
+1 error findings (or ``--strict`` stopped), 2 an input could not be used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table as RichTable
+
+from ..cli import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, _console, _progress, expand_inputs, render_text
+from ..errors import PytoolkitError
+from ..findings import Finding, summary
+from ..metrics import format_amount
+
+DESCRIPTION = (
+    "把局机关和各二级机构的决算汇总为部门决算：输入可以是各单位的工作簿（或其所在文件夹），"
+    "也可以是一个按单位分工作表（局机关、二级机构1……）的工作簿。行按科目编码（无编码按行名）对应，"
+    "列按表头对应，元与万元自动换算，十进制精确相加；每个单位先校验，汇总后再校验。"
+    "输出工作簿含汇总表、分户明细、分户主要指标、汇总说明和分户对比图；原文件不会被修改。"
+)
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("consolidate", help="汇总局机关与二级机构（部门决算汇总）", description=DESCRIPTION)
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="单位工作簿、文件夹，或按单位分工作表的一个工作簿")
+    p.add_argument("-o", "--out", required=True, metavar="OUT.xlsx", help="输出的汇总工作簿（不能与输入相同）")
+    p.add_argument("--eliminate", action="store_true",
+                   help="抵销内部往来（对附属单位补助支出与上级补助收入、上缴上级支出与附属单位上缴收入），得到合并数")
+    p.add_argument("--parent", metavar="NAME", help="抵销时的上级单位（局机关/本级）名称；默认按名称识别“…机关”“本级”")
+    p.add_argument("--name", metavar="NAME", help="汇总表上的部门名称；默认取各单位名称的共同部分")
+    p.add_argument("--strict", action="store_true", help="严格模式：任一单位校验有错误即停止，不写输出")
+    p.add_argument("--workers", type=int, default=1, metavar="N", help="并行处理的进程数（默认1；双核电脑可用2）")
+    p.add_argument("--edition", choices=("2018", "2019"), help="校验各单位时的表样版本（默认按是否有第九张表判断）")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（text 或 json）")
+    p.set_defaults(func=cmd_consolidate)
+
+
+def cmd_consolidate(args) -> int:
+    from ..consolidate import ConsolidationStopped, consolidate_paths
+    from ..io.consolidated import write_consolidated
+    from ..io.output import check_output
+
+    err = _console(stderr=True)
+    paths = expand_inputs(args.inputs)
+    if not paths:
+        err.print("没有找到要汇总的工作簿。")
+        return EXIT_INPUT
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        err.print(f"输出文件应为 .xlsx：{out}")
+        return EXIT_INPUT
+    if args.workers < 1:
+        err.print("--workers 至少为 1。")
+        return EXIT_INPUT
+    try:
+        check_output(out, paths)
+    except PytoolkitError as exc:
+        err.print(f"[bold red]错误：[/]{exc}")
+        return EXIT_INPUT
+    workers = min(args.workers, os.cpu_count() or 1, len(paths))
+    try:
+        with _progress(len(paths)) as progress:
+            task = progress.add_task("汇总", total=len(paths))
+            result = consolidate_paths(paths, workers=workers, eliminate=args.eliminate, strict=args.strict,
+                                       parent=args.parent, name=args.name or "", edition=args.edition,
+                                       progress=lambda n: progress.advance(task, n))
+    except ConsolidationStopped as exc:
+        return _stopped(args, exc)
+    with result:
+        write_consolidated(out, result, paths)
+        findings = result.all_findings
+        status = EXIT_OK
+        if any(f.severity.value == "error" for f in findings):
+            status = EXIT_FINDINGS
+        if result.unusable or not result.included:
+            status = EXIT_INPUT
+        if args.format == "json":
+            doc = {"findings": [f.as_dict() for f in findings], "summary": summary(findings),
+                   "output": str(out), **result.as_dict()}
+            print(json.dumps(doc, ensure_ascii=False, indent=2))
+        else:
+            _render(_console(), result, out)
+    return status
+
+
+def _stopped(args, exc) -> int:
+    if args.format == "json":
+        doc = {"findings": [f.as_dict() for f in exc.findings], "summary": summary(exc.findings),
+               "stopped": str(exc), "output": None}
+        print(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        console = _console()
+        render_text(console, Path(exc.unit), exc.findings)
+        _console(stderr=True).print(f"[bold red]已停止：[/]{exc}未写出汇总工作簿。")
+    return EXIT_FINDINGS
+
+
+def _render(console: Console, result, out: Path) -> None:
+    included = result.included
+    title = "合并" if result.adjustments else "汇总"
+    console.rule(f"[bold]{result.name} {result.year or ''}年度部门决算{title}[/bold]")
+    t = RichTable(title=f"参与{title}的单位（{len(included)}个）")
+    for col in ("单位", "来源", "金额单位", "状态", "本年收入合计", "本年支出合计"):
+        t.add_column(col, overflow="fold")
+    rows = {index: figures for index, figures in result.iter_unit_rows()} if len(result.units) <= 50 else {}
+    for u in result.units[:50]:
+        if u.role == "form":
+            continue
+        figures = rows.get(u.index, ())
+        income = format_amount(figures[1]) if len(figures) > 1 and figures[1] is not None else "—"
+        spending = format_amount(figures[3]) if len(figures) > 3 and figures[3] is not None else "—"
+        t.add_row(u.name, u.source, "、".join(u.money_units), u.status, income, spending)
+    if len(result.units) > 50:
+        t.caption = f"只列前50个，全部单位见输出工作簿“分户主要指标”表（共{len(result.units)}个）"
+    console.print(t)
+    totals = RichTable(title=f"{title}数（万元）")
+    for col in ("项目", "汇总数") + (("抵销", "合并数") if result.adjustments else ()):
+        totals.add_column(col)
+    for row in ("收入总计", "本年收入合计", "本年支出合计", "年末结转和结余"):
+        plain = result.value("T1", row, "决算数", merged=False)
+        if plain is None:
+            continue
+        cells = [row, format_amount(plain)]
+        if result.adjustments:
+            delta = result.adjustments.get(("T1", row, "决算数"))
+            cells += ["" if delta is None else format_amount(delta), format_amount(result.value("T1", row, "决算数"))]
+        totals.add_row(*cells)
+    console.print(totals)
+    for e in result.eliminations:
+        state = f"抵销 {format_amount(e.amount)} 万元" if e.amount else "两方不等，未抵销"
+        console.print(f"内部往来 {e.title}：支付 {format_amount(e.paid)}，收到 {format_amount(e.received)}，{state}")
+    by_file: dict[str, list[Finding]] = {}
+    for f in result.all_findings:
+        by_file.setdefault(f.location.file or "汇总", []).append(f)
+    for file, items in by_file.items():
+        render_text(console, Path(file), items)
+    counts = summary(result.all_findings)
+    console.print(f"\n已写出{title}工作簿：{out}（错误 {counts['error']} 条，核实 {counts['warning']} 条，"
+                  f"提示 {counts['info']} 条）")
+
+
+def demo_section(console: Console, out_dir: Path) -> None:
+    """The demo's consolidation: the bundled department's three unit workbooks → 汇总 with eliminations.
+
+    The demo has already written the units as ``示例部门_N_*.xlsx`` into ``out_dir``.
+    """
+    from ..consolidate import consolidate_paths
+    from ..io.consolidated import write_consolidated
+
+    paths = sorted(Path(out_dir).glob("示例部门_*_*.xlsx"))
+    paths = [p for p in paths if "汇总" not in p.name]
+    console.rule("[bold]局机关与二级机构汇总（抵销内部往来）[/bold]")
+    if not paths:
+        console.print("没有找到示例部门的单位工作簿（示例部门_N_*.xlsx）。")
+        return
+    out = Path(out_dir) / "示例部门_汇总.xlsx"
+    with consolidate_paths(paths, eliminate=True) as result:
+        write_consolidated(out, result, paths)
+        _render(console, result, out)
