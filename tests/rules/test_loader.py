@@ -3,9 +3,8 @@ the expression parser on arbitrary text."""
 
 from __future__ import annotations
 
-import signal
 import textwrap
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -219,24 +218,6 @@ def test_crashing_rule_becomes_an_error_finding_and_the_run_goes_on(tmp_path, ma
 # -- the expression parser on arbitrary text ------------------------------------------------
 
 
-class _Hang(Exception):
-    pass
-
-
-@contextmanager
-def time_limit(seconds: float):
-    def alarm(_signum, _frame):
-        raise _Hang(f"expr.parse took more than {seconds}s")
-
-    previous = signal.signal(signal.SIGALRM, alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 TOKENS = ["T1", "T3", "T5", "PE", "[", "]", "[@]", "[类]", "[款]", "[201*]", "[合计]", ".", ",", "(", ")", "+", "-",
           "*", "/", "==", "<=", ">=", "!=", "<", ">", "=", "!", "@", '"', '"因公出国(境)费"', "sum(", "abs(", "min(",
           "max(", "sum", "决算数", "合计", "基本支出", "201", "2010301", "0.01", "1.", ".5", "1e3", " ", "\t", "\n",
@@ -249,8 +230,8 @@ EXPRESSIONS = st.one_of(
 
 @settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(EXPRESSIONS)
-def test_parse_never_crashes_nor_hangs(text):
-    with time_limit(2):
+def test_parse_never_crashes_nor_hangs(no_hang, text):
+    with no_hang(5):
         try:
             ast = expr.parse(text)
         except expr.ExpressionError as exc:
