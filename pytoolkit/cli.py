@@ -26,7 +26,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 # Subcommand modules under pytoolkit/commands, each with register(subparsers).
 COMMANDS: tuple[str, ...] = ("consolidate", "narrative", "addin")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-_GROUP_TITLES = {"book": "工作簿", "derived": "派生数", "X": "表间关系", "XP": "绩效自评表与公开表", "recognise": "表格识别", "read": "读取"}
+_GROUP_TITLES = {"book": "工作簿", "derived": "派生数", "X": "表间关系", "XP": "绩效自评表与公开表",
+                 "recognise": "表格识别", "read": "读取"}
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -191,8 +192,13 @@ def cmd_demo(args) -> int:
         "\n[dim]说明：上面列出的错误来自原始公开文件本身——整体支出绩效自评表中的收入来源、“三公”经费"
         "与公开表不一致。[/dim]"
     )
+    from .commands import consolidate, narrative
+
+    narrative.demo_section(console, out_dir, seed_path)
+    consolidate.demo_section(console, out_dir)
     console.print(
-        "[dim]后续版本将加入：局机关与二级机构汇总、情况说明（文字）核对与生成、标准模板、Excel 加载项。[/dim]"
+        "\n[dim]更多：pytoolkit template list（标准模板）、pytoolkit addin install（Excel 加载项，Windows）、"
+        "pytoolkit validate 文件夹 --workers 2（批量校验）。[/dim]"
     )
     return EXIT_OK
 

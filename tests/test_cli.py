@@ -70,8 +70,9 @@ def test_demo_writes_the_samples_and_the_annotated_copy(tmp_path, capsys):
     code, out, err = run(capsys, "demo", "--out", out_dir)
     assert code == cli.EXIT_OK, err
     names = sorted(p.name for p in out_dir.iterdir())
-    assert "示例_校验标注.xlsx" in names
-    samples = [n for n in names if n != "示例_校验标注.xlsx"]
+    outputs = {"示例_校验标注.xlsx", "示例部门_汇总.xlsx", "情况说明初稿.docx"}
+    assert outputs <= set(names)
+    samples = [n for n in names if n not in outputs]
     assert len(samples) == 2 + len(DEPARTMENT)  # the seed in two layouts, one book per unit
     for name in samples:
         book = read_book(out_dir / name)
@@ -80,6 +81,10 @@ def test_demo_writes_the_samples_and_the_annotated_copy(tmp_path, capsys):
     assert annotated.sheetnames[0] == "校验结果"
     for rule in XP_ERRORS:
         assert rule in out
+    # The narrative section finds the seed's text problems; the consolidation balances.
+    for rule in ("N.pe", "N.pp", "N.table.change"):
+        assert rule in out
+    assert "抵销 15.00" in out and "抵销 12.00" in out
     assert "Traceback" not in out + err
 
 
