@@ -24,7 +24,7 @@ from .tables.catalog import BY_ID
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 # Subcommand modules under pytoolkit/commands, each with register(subparsers).
-COMMANDS: tuple[str, ...] = ("consolidate", "narrative", "addin")
+COMMANDS: tuple[str, ...] = ("consolidate", "addin", "template", "narrative")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 _GROUP_TITLES = {"book": "工作簿", "derived": "派生数", "X": "表间关系", "XP": "绩效自评表与公开表",
                  "recognise": "表格识别", "read": "读取"}

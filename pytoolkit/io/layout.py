@@ -8,6 +8,12 @@ promises a sheet name or a fixed position beyond what :class:`TableLayout` repor
 Amounts come in as text in 万元 (``"846.77"``) and are kept as ``Decimal`` until the moment a
 cell is written (DESIGN.md “Numbers”); 元 output is the exact product by 10000. Text taken from
 the inputs (unit names, notes, 支出内容) is always stored as text, never as a formula.
+
+``formulas=True`` renders a workbook template instead of a finished table: every 合计/小计/总计
+cell and every derived percentage is a formula (a :class:`Formula`, recorded in
+``TableLayout.formulas``), the input cells are unlocked and accept numbers only, the sheet is
+protected without a password, and tables whose rows are 科目编码 get blank input rows. Formulas
+use only functions Excel and LibreOffice 7.4 both have (SUM, SUMPRODUCT, LEN, TRIM, IF, N, ROUND).
 """
 
 from __future__ import annotations
@@ -23,12 +29,15 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, Protection, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..errors import ValueParseError
+from ..metrics import completion_rate, share
 from ..tables import catalog, codes
 from ..tables.catalog import CODED, SUMMARY_UNIT, TableDef
 
@@ -38,7 +47,15 @@ WAN = Decimal(10000)
 MONEY_UNITS = ("万元", "元")
 CODE_LAYOUTS = ("single", "split")
 NUMBER_FORMAT = "#,##0.00"
+PERCENT_FORMAT = "0.00"
+TEXT_FORMAT = "@"
 TOTAL = "合计"
+# Formula mode: blank input rows of a table whose rows are 科目编码, and of the PP 支出明细.
+TEMPLATE_BODY_ROWS = 30
+TEMPLATE_DETAIL_ROWS = 12
+# What a percentage shows when its base is 0 or blank (RULES §4: never 0% or 100%).
+NO_BUDGET = "无预算"
+NO_BASE = "—"
 
 _FONT = "宋体"
 _THIN = Side(style="thin")
@@ -61,6 +78,105 @@ SHEET_NAMES = {
     "PP": "项目支出绩效自评表",
 }
 
+@dataclass(frozen=True)
+class Formula:
+    """A computed cell of a template: what it means, its Excel text, and its exact value.
+
+    ``kind`` is one of
+      "sum"         Σ ``plus`` − Σ ``minus`` (cells; blank counts 0)
+      "class_sum"   Σ ``amounts`` over the rows whose 科目编码 (``codes``) has 3 digits (类)
+      "completion"  完成预算% = ``part`` / ``whole`` × 100, half up to 2 places; ``blank`` when
+                    the budget is 0 (RULES §4 “无年初预算”)
+      "share"       占比% = ``part`` / ``whole`` × 100, the same rounding; ``blank`` when the whole is 0
+    ``codes`` may hold two ranges (类, 款 of a split code layout): a 类 row has a 类 and no 款.
+    """
+
+    kind: str
+    plus: tuple[str, ...] = ()
+    minus: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    amounts: str = ""
+    part: str = ""
+    whole: str = ""
+    blank: str = ""
+
+    def excel(self) -> str:
+        """The formula text, with its leading "="."""
+        if self.kind == "sum":
+            return "=" + _sum_text(self.plus, self.minus)
+        if self.kind == "class_sum":
+            tests = [f"--(LEN(TRIM({self.codes[0]}))=3)"]
+            tests += [f"--(LEN(TRIM({rng}))=0)" for rng in self.codes[1:2]]
+            return f"=SUMPRODUCT({','.join(tests)},{self.amounts})"
+        if self.kind in ("completion", "share"):
+            # ROUND is half away from zero, as metrics' half up; N() reads a blank as 0.
+            return f'=IF(N({self.whole})=0,"{self.blank}",ROUND({self.part}/{self.whole}*100,2))'
+        raise ValueError(self.kind)
+
+    def compute(self, value_of) -> Decimal | str:
+        """The exact result, reading cells through ``value_of(coordinate)`` (Decimal, text or None)."""
+
+        def amount(coordinate: str) -> Decimal:
+            value = value_of(coordinate)
+            return value if isinstance(value, Decimal) else Decimal(0)
+
+        if self.kind == "sum":
+            return sum((amount(c) for c in self.plus), Decimal(0)) - sum((amount(c) for c in self.minus), Decimal(0))
+        if self.kind == "class_sum":
+            columns = [cells_of(rng) for rng in self.codes]
+            total = Decimal(0)
+            for i, coordinate in enumerate(cells_of(self.amounts)):
+                parts = [str(value_of(col[i]) or "").strip() for col in columns]
+                if len(parts[0]) == 3 and all(p == "" for p in parts[1:]):
+                    total += amount(coordinate)
+            return total
+        if self.kind in ("completion", "share"):
+            whole = value_of(self.whole)
+            part = value_of(self.part)
+            rate = (completion_rate if self.kind == "completion" else share)(
+                part if isinstance(part, Decimal) else None, whole if isinstance(whole, Decimal) else None)
+            return self.blank if rate is None else rate
+        raise ValueError(self.kind)
+
+
+def cells_of(cell_range: str) -> list[str]:
+    """The coordinates of ``"C7:C9"`` (row by row), or of one cell."""
+    c0, r0, c1, r1 = range_boundaries(cell_range)
+    return [f"{get_column_letter(c)}{r}" for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)]
+
+
+def _sum_text(plus: Sequence[str], minus: Sequence[str] = ()) -> str:
+    """``SUM(C7:C12)+C15-C16``: runs of three or more adjacent cells in a column or row become a range."""
+    terms = _runs(plus)
+    text = "+".join(terms) if terms else "0"
+    for coordinate in minus:
+        text += f"-{coordinate}"
+    return text
+
+
+def _runs(coordinates: Sequence[str]) -> list[str]:
+    cells = [(column_index_from_string(col), row) for col, row in map(coordinate_from_string, coordinates)]
+    out: list[str] = []
+    i = 0
+    while i < len(cells):
+        j = i
+        step = None
+        while j + 1 < len(cells):
+            (c0, r0), (c1, r1) = cells[j], cells[j + 1]
+            this = (c1 - c0, r1 - r0)
+            if this not in ((0, 1), (1, 0)) or (step is not None and this != step):
+                break
+            step = this
+            j += 1
+        if j - i >= 2:
+            first, last = coordinates[i], coordinates[j]
+            out.append(f"SUM({first}:{last})")
+        else:
+            out.extend(coordinates[i:j + 1])
+        i = j + 1
+    return out
+
+
 @dataclass
 class TableLayout:
     """Where one rendered table landed in its worksheet.
@@ -69,6 +185,9 @@ class TableLayout:
     form has, filled or blank; for two-sided tables the column key is the plain catalog key and
     the row key says the side. ``rows`` gives the sheet row of each row key (for PE, the row in
     the first block), ``labels`` the coordinate of the cell that prints the row's label.
+    In formula mode ``formulas`` maps each computed cell to its :class:`Formula`, ``inputs``
+    lists the amount cells left to fill and ``text_inputs`` the other editable cells (codes,
+    names, fields); ``extra["body"]`` describes the blank rows of a coded table.
     """
 
     table_id: str
@@ -88,6 +207,10 @@ class TableLayout:
     note_cell: str | None = None
     fields: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    # Formula mode only: the computed cells, and the cells a user fills (amounts; any text).
+    formulas: dict[str, Formula] = field(default_factory=dict)
+    inputs: list[str] = field(default_factory=list)
+    text_inputs: list[str] = field(default_factory=list)
 
     def cell(self, row_key: str, column_key: str) -> str:
         return self.cells[(row_key, column_key)]
@@ -200,8 +323,12 @@ def _headers(ws: Worksheet, top: int, nodes: Sequence[_H], left: int = 1) -> tup
 class _Builder:
     def __init__(self, ws: Worksheet, tdef: TableDef, values: Mapping[str, Mapping[str, object]], *,
                  blank: bool, unit_name: str, year: int, money_unit: str, code_layout: str,
-                 fields: Mapping[str, str], row_keys: Sequence[str] | None, title: str) -> None:
+                 fields: Mapping[str, str], row_keys: Sequence[str] | None, title: str,
+                 formulas: bool = False, optional_columns: Sequence[str] = (), spare_rows: int = 0) -> None:
         self.ws = ws
+        self.formulas = formulas
+        self.optional_columns = tuple(optional_columns)
+        self.spare_rows = spare_rows
         self.tdef = tdef
         self.values = values
         self.blank = blank
@@ -221,6 +348,10 @@ class _Builder:
     def has_value(self, column_key: str, rows: Iterable[str] | None = None) -> bool:
         keys = self.values if rows is None else rows
         return any(_filled(self.value(r, column_key)) for r in keys)
+
+    def prints(self, column: Any) -> bool:
+        """An optional column prints when asked for or when some row has a figure for it."""
+        return not column.optional or column.key in self.optional_columns or self.has_value(column.key)
 
     def has_value_in_row(self, row_key: str) -> bool:
         return any(_filled(v) for v in (self.values.get(row_key) or {}).values())
@@ -246,7 +377,8 @@ class _Builder:
         ws.row_dimensions[1].height = 32
 
     def unit_line(self, width: int, left_label: str = "部门：") -> None:
-        _put(self.ws, 2, 1, f"{left_label}{self.unit_name}", border=False)
+        self.layout.extra["unit_name_cell"] = _put(self.ws, 2, 1, f"{left_label}{self.unit_name}", border=False)
+        self.editable(self.layout.extra["unit_name_cell"])
         self.layout.unit_cell = _put(self.ws, 2, width, f"单位：{self.money_unit}", align=_RIGHT, border=False)
 
     def amount(self, row: int, col: int, row_key: str, column_key: str, text: object | None = None,
@@ -259,7 +391,36 @@ class _Builder:
         self.ws.cell(row=row, column=col).number_format = NUMBER_FORMAT
         if record:
             self.layout.cells[(row_key, column_key)] = coordinate
+        if self.formulas:
+            self.layout.inputs.append(coordinate)
         return coordinate
+
+    # -- formula mode
+    def formula(self, coordinate: str, spec: Formula, number_format: str = NUMBER_FORMAT) -> None:
+        """Turn ``coordinate`` into a computed cell (it stays locked)."""
+        cell = self.ws[coordinate]
+        cell.value = spec.excel()
+        cell.number_format = number_format
+        cell.alignment = _RIGHT
+        self.layout.formulas[coordinate] = spec
+        if coordinate in self.layout.inputs:
+            self.layout.inputs.remove(coordinate)
+
+    def sum_into(self, target: tuple[str, str], plus: Iterable[tuple[str, str]],
+                 minus: Iterable[tuple[str, str]] = ()) -> None:
+        """target = Σ plus − Σ minus, by (row key, column key); cells the form lacks are left out."""
+        cells = self.layout.cells
+        if target not in cells:
+            return
+        plus = [cells[k] for k in plus if k in cells]
+        minus = [cells[k] for k in minus if k in cells]
+        if plus:
+            self.formula(cells[target], Formula("sum", tuple(plus), tuple(minus)))
+
+    def editable(self, coordinate: str) -> None:
+        """A text cell the user fills (code, name, field) in formula mode."""
+        if self.formulas:
+            self.layout.text_inputs.append(coordinate)
 
     def label(self, row: int, col: int, row_key: str | None, text: str, *, align: Alignment = _LEFT,
               to_col: int | None = None) -> str:
@@ -291,7 +452,58 @@ class _Builder:
             ws.print_title_rows = f"{header_rows[0]}:{header_rows[1]}"
         if freeze:
             ws.freeze_panes = ws.cell(row=header_rows[1] + 1, column=1)
+        if self.formulas:
+            if self.tdef.kind != CODED:
+                ws.page_setup.fitToHeight = 1  # a fixed-size form prints on one page, as published
+            protect(ws, self.layout.inputs, self.layout.text_inputs)
         return self.layout
+
+
+def protect(ws: Worksheet, inputs: Sequence[str], text_inputs: Sequence[str] = ()) -> None:
+    """Unlock the input cells, accept only numbers in the amount cells, protect the sheet.
+
+    No password: the protection keeps formulas from being overwritten by accident; anyone may
+    lift it (审阅 › 撤销工作表保护) to change the form.
+    """
+    for coordinate in (*inputs, *text_inputs):
+        ws[coordinate].protection = Protection(locked=False)
+    if inputs:
+        dv = DataValidation(type="decimal", operator="between", formula1="-999999999999",
+                            formula2="999999999999", allow_blank=True, showErrorMessage=True,
+                            errorTitle="请输入数字", error="此处只能填写数字（金额，保留两位小数）。",
+                            promptTitle="金额", prompt="填写数字，保留两位小数。")
+        dv.errorStyle = "stop"
+        dv.sqref = " ".join(_compact_ranges(inputs))
+        ws.add_data_validation(dv)
+    ws.protection.sheet = True
+    # Users may still resize columns and rows, insert rows, and delete rows made only of input
+    # cells (unused blank rows before printing); locked cells stay as they are.
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    ws.protection.insertRows = False
+    ws.protection.deleteRows = False
+    ws.protection.selectLockedCells = False
+    ws.protection.selectUnlockedCells = False
+
+
+def _compact_ranges(coordinates: Sequence[str]) -> list[str]:
+    """Vertical runs of cells as ranges (``C7:C46``), to keep a data validation's sqref short."""
+    by_col: dict[int, list[int]] = {}
+    for col, row in map(coordinate_from_string, coordinates):
+        by_col.setdefault(column_index_from_string(col), []).append(row)
+    out = []
+    for col in sorted(by_col):
+        rows = sorted(set(by_col[col]))
+        start = prev = rows[0]
+        for row in [*rows[1:], None]:
+            if row is not None and row == prev + 1:
+                prev = row
+                continue
+            letter = get_column_letter(col)
+            out.append(f"{letter}{start}" if start == prev else f"{letter}{start}:{letter}{prev}")
+            if row is not None:
+                start = prev = row
+    return out
 
 
 def _filled(text: object) -> bool:
@@ -349,8 +561,8 @@ def _write_coded(b: _Builder) -> TableLayout:
     rows = [TOTAL, *codes_in_order]
     for key in rows:
         b.check_columns(key, tdef.column_keys)
-    # An optional column (T5 年初预算数) prints only when some row has a figure for it.
-    columns = [c.key for c in tdef.columns if not c.optional or b.has_value(c.key)]
+    # An optional column (T5 年初预算数) prints only when asked for or some row has a figure for it.
+    columns = [c.key for c in tdef.columns if b.prints(c)]
 
     code_node = _H("科目编码", children=(_H("类"), _H("款"), _H("项"))) if split else _H("科目编码")
     nodes = (_H("项目", children=(code_node, _H("科目名称"))), *(_H(k, key=k) for k in columns))
@@ -374,9 +586,33 @@ def _write_coded(b: _Builder) -> TableLayout:
             else:
                 _put(ws, r, 1, key)
             b.label(r, n_code + 1, key, codes.function_name(key, b.year) or "")
+            if b.formulas:
+                for c in range(1, n_code + 2):
+                    b.editable(ws.cell(row=r, column=c).coordinate)
+                    ws.cell(row=r, column=c).number_format = TEXT_FORMAT
         for column_key in columns:
             b.amount(r, colmap[column_key], key, column_key)
         r += 1
+    if b.formulas:
+        # Blank input rows: 科目编码 (text), 科目名称, amounts; the 合计 row sums the 类 rows.
+        for _ in range(b.spare_rows):
+            for c in range(1, n_code + 2):
+                b.editable(_put(ws, r, c, None, align=_CENTER if split and c <= n_code else _LEFT))
+                ws.cell(row=r, column=c).number_format = TEXT_FORMAT
+            for column_key in columns:
+                b.amount(r, colmap[column_key], "", column_key, "", record=False)
+            r += 1
+        body = (first + 1, r - 1)
+        if body[1] >= body[0]:
+            code_ranges = tuple(f"{get_column_letter(c)}{body[0]}:{get_column_letter(c)}{body[1]}"
+                                for c in ((1, 2) if split else (1,)))
+            for column_key in columns:
+                letter = get_column_letter(colmap[column_key])
+                b.formula(b.layout.cell(TOTAL, column_key),
+                          Formula("class_sum", codes=code_ranges, amounts=f"{letter}{body[0]}:{letter}{body[1]}"))
+            b.layout.extra["body"] = {"rows": body, "code_columns": tuple(range(1, n_code + 1)),
+                                      "name_column": n_code + 1,
+                                      "columns": {k: colmap[k] for k in columns}}
     last = r - 1
     if tdef.empty_note and not b.blank and not codes_in_order and all(
             _is_zero_or_blank(v) for v in (b.values.get(TOTAL) or {}).values()):
@@ -447,7 +683,7 @@ def _write_two_sided(b: _Builder) -> TableLayout:
     income_cols, spending_cols = (dict(tdef.sides)[s] for s in ("收入", "支出"))
     if tdef.id == "T1":
         # Optional columns (年初预算数, 调整预算数, 上年决算数) print on both sides when either has them.
-        present = [c.key for c in tdef.columns if not c.optional or b.has_value(c.key)]
+        present = [c.key for c in tdef.columns if b.prints(c)]
         income_cols = tuple(c for c in income_cols if c in present)
         spending_cols = tuple(c for c in spending_cols if c in present)
     for key in income_fixed:
@@ -488,6 +724,8 @@ def _write_two_sided(b: _Builder) -> TableLayout:
         r += 1
     b.layout.columns = tuple(dict.fromkeys((*income_cols, *spending_cols)))
     b.layout.extra["sides"] = {"收入": (1, left_width), "支出": (left_width + 1, width)}
+    if b.formulas:
+        _two_sided_formulas(b, income_items, class_codes, income_cols, spending_cols)
     widths = {}
     for side_name, cols in (("收入", income_cols), ("支出", spending_cols)):
         widths[colmap[(side_name, "项目")]] = 34
@@ -495,6 +733,33 @@ def _write_two_sided(b: _Builder) -> TableLayout:
         widths.update({colmap[(side_name, c)]: 15 for c in cols})
     b.widths(widths)
     return b.finish((FIRST_HEADER_ROW, first - 1), (first, r - 1))
+
+
+def _two_sided_formulas(b: _Builder, income_items: Sequence[str], class_codes: Sequence[str],
+                        income_cols: Sequence[str], spending_cols: Sequence[str]) -> None:
+    """RULES §3: T1 本年收入合计 = Σ income rows, 收入总计 = 本年收入合计 + 使用非财政拨款结余 +
+    年初结转和结余, 本年支出合计 = Σ 功能类, 支出总计 = 本年支出合计 + 结余分配 + 年末结转和结余;
+    T4 each 支出 row 合计 = Σ funds, 本年收入合计 = Σ funds, 年初 = Σ its fund rows, 总计 likewise."""
+    if b.tdef.id == "T1":
+        for col in income_cols:
+            b.sum_into(("本年收入合计", col), [(k, col) for k in income_items])
+            b.sum_into(("收入总计", col), [(k, col) for k in ("本年收入合计", "使用非财政拨款结余", "年初结转和结余")])
+        for col in spending_cols:
+            b.sum_into(("本年支出合计", col), [(k, col) for k in class_codes])
+            b.sum_into(("支出总计", col), [(k, col) for k in ("本年支出合计", "结余分配", "年末结转和结余")])
+        return
+    funds = catalog.FUNDS
+    for col in income_cols:
+        b.sum_into(("本年收入合计", col), [(f, col) for f in funds])
+        b.sum_into(("年初财政拨款结转和结余", col), [(f"年初财政拨款结转和结余/{f}", col) for f in funds])
+        b.sum_into(("收入总计", col), [(k, col) for k in ("本年收入合计", "年初财政拨款结转和结余")])
+    for col in spending_cols:
+        if col in funds:
+            b.sum_into(("本年支出合计", col), [(k, col) for k in class_codes])
+            b.sum_into(("支出总计", col), [(k, col) for k in ("本年支出合计", "年末财政拨款结转和结余")])
+    if "合计" in spending_cols:
+        for key in (*class_codes, "本年支出合计", "年末财政拨款结转和结余", "支出总计"):
+            b.sum_into((key, "合计"), [(key, f) for f in funds if f in spending_cols])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -543,6 +808,15 @@ def _write_t6(b: _Builder) -> TableLayout:
         b.amount(r, c + 2, key, "决算数")
     b.layout.columns = ("决算数",)
     b.layout.extra["blocks"] = {"人员经费": (1, 3), "公用经费": (4, 6)}
+    if b.formulas:
+        # RULES §2/§3: each 类 = Σ its 款; 人员经费 = 301 + 303; 公用经费 = 302 + 310 (+ other 类).
+        col = "决算数"
+        for block, total in ((personnel, totals[0]), (public_use, totals[1])):
+            classes = [k for k in block if len(k) == 3]
+            for cls in classes:
+                b.sum_into((cls, col), [(k, col) for k in block if len(k) == 5 and k.startswith(cls)])
+            loose = [k for k in block if len(k) == 5 and k[:3] not in classes]
+            b.sum_into((total, col), [(k, col) for k in (*classes, *loose)])
     b.widths({1: 12, 2: 30, 3: 15, 4: 12, 5: 30, 6: 15})
     return b.finish((FIRST_HEADER_ROW, first - 1), (first, r))
 
@@ -588,7 +862,53 @@ def _write_t7(b: _Builder) -> TableLayout:
     ws.row_dimensions[r].height = 22
     b.layout.columns = catalog.T7_COLUMNS
     b.widths({c: 13 for c in range(1, width + 1)})
+    if b.formulas:
+        _t7_formulas(b, groups, colmap, r)
     return b.finish((FIRST_HEADER_ROW, r - 1), (r, r))
+
+
+T7_DERIVED = (("完成预算(%)", "completion"), ("占“三公”经费合计的比重(%)", "share"))
+
+
+def _t7_formulas(b: _Builder, groups: Sequence[str], colmap: Mapping[object, int], r: int) -> None:
+    """RULES §3: 合计 = 因公出国(境)费 + 公务用车购置及运行维护费 + 公务接待费, 小计 = 购置 + 运行;
+    below the 决算数 group, the narrative's two derived rows: 决算数 / 预算数 (完成预算) and each
+    item's share of the 决算数 合计 (RULES §4), as percentages half up to 2 places."""
+    ws = b.ws
+    for g in groups:
+        b.sum_into((g, "合计"), [(g, k) for k in ("因公出国(境)费", "公务用车购置及运行维护费", "公务接待费")])
+        b.sum_into((g, "公务用车购置及运行维护费"), [(g, k) for k in ("公务用车购置费", "公务用车运行维护费")])
+    if "决算数" not in groups or "预算数" not in groups:
+        return
+    label_to = min(colmap[(g, k)] for g in groups if g != "决算数" for k in catalog.T7_COLUMNS)
+    label_last = colmap[("决算数", "合计")] - 1
+    if label_last < label_to:
+        return
+    cells = b.layout.cells
+    for offset, (label, kind) in enumerate(T7_DERIVED, start=1):
+        row = r + offset
+        # The label is a formula returning its text: the recogniser takes the first row with any
+        # content under T7's item columns as the data row, and in a never-calculated blank
+        # template a typed label would be that row, while an uncalculated formula reads as blank.
+        _box(ws, row, label_to, row, label_last, None, align=_CENTER)
+        ws.cell(row=row, column=label_to).value = f'="{label}"'
+        for c in range(label_to + 1, label_last + 1):
+            ws.cell(row=row, column=c).border = _BORDER
+        for g in groups[2:]:
+            for k in catalog.T7_COLUMNS:
+                _put(ws, row, colmap[(g, k)], None)
+        for column_key in catalog.T7_COLUMNS:
+            coordinate = _put(ws, row, colmap[("决算数", column_key)], None, align=_RIGHT)
+            part = cells[("决算数", column_key)]
+            if kind == "completion":
+                spec = Formula(kind, part=part, whole=cells[("预算数", column_key)], blank=NO_BUDGET)
+            elif column_key == "合计":
+                continue  # the whole's share of itself says nothing
+            else:
+                spec = Formula(kind, part=part, whole=cells[("决算数", "合计")], blank=NO_BASE)
+            b.formula(coordinate, spec, PERCENT_FORMAT)
+        ws.row_dimensions[row].height = 22
+    b.layout.extra["derived_rows"] = {kind: r + offset for offset, (_, kind) in enumerate(T7_DERIVED, start=1)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -632,8 +952,30 @@ def _write_fields(b: _Builder, r: int, width: int, names: Sequence[str]) -> int:
         b.label(r, 1, None, name, align=_CENTER)
         value = b.fields.get(name)
         b.layout.fields[name] = _box(b.ws, r, 2, r, width, None if value is None else str(value))
+        b.editable(b.layout.fields[name])
         r += 1
     return r
+
+
+# The form's own identities within a unit row (rule pack self_evaluation.yaml: PE.income_sum,
+# PE.basic_sum, PE.sangong_sum, PE.assets_sum; 会议费 is not a 三公 item). 支出合计 stays an
+# input: it also holds 上缴上级 and 对附属单位补助 spending (PE.spending_sum is only a warning).
+PE_ROW_SUMS = (
+    ("收入合计", ("上年结转", "公共财政拨款", "政府基金拨款", "纳入专户管理的非税收入拨款", "其他收入")),
+    ("基本支出", ("人员支出", "公用支出")),
+    ("三公经费合计", ("公务接待费", "公务用车运维费", "公务用车购置费", "因公出国费")),
+    ("固定资产合计", ("在用固定资产", "出租固定资产", "其他")),
+)
+
+
+def _pe_formulas(b: _Builder, units: Sequence[str]) -> None:
+    """局机关及二级机构汇总 = Σ the unit rows, column by column (PE.summary_row); the row sums above."""
+    members = [u for u in units if u != SUMMARY_UNIT]
+    for key in b.tdef.column_keys:
+        b.sum_into((SUMMARY_UNIT, key), [(u, key) for u in members])
+    for unit in members:
+        for total, parts in PE_ROW_SUMS:
+            b.sum_into((unit, total), [(unit, p) for p in parts])
 
 
 def _write_pe(b: _Builder) -> TableLayout:
@@ -647,7 +989,8 @@ def _write_pe(b: _Builder) -> TableLayout:
     width = 1 + max(len(keys) for _, keys in catalog.PE_BLOCKS)
     b.title(width, f"{b.year}年度部门(单位)整体支出绩效自评表")
     _put(ws, 2, 1, "部门(单位)名称", border=False)
-    _box(ws, 2, 2, 2, width - 2, b.unit_name, border=False)
+    b.layout.extra["unit_name_cell"] = _box(ws, 2, 2, 2, width - 2, b.unit_name, border=False)
+    b.editable(b.layout.extra["unit_name_cell"])
     b.layout.unit_cell = _put(ws, 2, width, f"单位：{b.money_unit}", align=_RIGHT, border=False)
     r = FIRST_HEADER_ROW
     header_rows: dict[str, tuple[int, int]] = {}
@@ -661,7 +1004,9 @@ def _write_pe(b: _Builder) -> TableLayout:
         r += depth
         first_data = first_data or r
         for index, unit in enumerate(units):
-            b.label(r, 1, unit, _unit_label(unit, index))
+            coordinate = b.label(r, 1, unit, _unit_label(unit, index))
+            if unit != SUMMARY_UNIT:
+                b.editable(coordinate)  # the user writes the unit's real name over “二级机构1”
             for key in keys:
                 b.amount(r, colmap[key], unit, key)
             r += 1
@@ -669,6 +1014,9 @@ def _write_pe(b: _Builder) -> TableLayout:
     r = _write_fields(b, r, width, ("绩效自评综合得分", "评价等次"))
     b.layout.columns = tdef.column_keys
     b.layout.extra["block_header_rows"] = header_rows
+    b.layout.extra["units"] = tuple(units)
+    if b.formulas:
+        _pe_formulas(b, units)
     b.widths({1: 24, **{c: 15 for c in range(2, width + 1)}})
     return b.finish(header_rows[catalog.PE_BLOCKS[0][0]], (first_data, last_data), repeat=False, freeze=False)
 
@@ -694,9 +1042,11 @@ def _write_pp(b: _Builder) -> TableLayout:
     _put(ws, 2, 1, "项目名称", align=_CENTER)
     name = b.fields.get("项目名称")
     b.layout.fields["项目名称"] = _box(ws, 2, 2, 2, width - 2, name, border=True)
+    b.editable(b.layout.fields["项目名称"])
     b.layout.unit_cell = _put(ws, 2, width, f"单位：{unit}", align=_RIGHT, border=False)
     _put(ws, 3, 1, "项目单位", align=_CENTER)
-    _box(ws, 3, 2, 3, width - 2, b.unit_name)
+    b.layout.extra["unit_name_cell"] = _box(ws, 3, 2, 3, width - 2, b.unit_name)
+    b.editable(b.layout.extra["unit_name_cell"])
     r = 4
     first_data = r
     for row_key in fund_rows:
@@ -710,20 +1060,36 @@ def _write_pp(b: _Builder) -> TableLayout:
             b.label(r, 1 + 2 * i, row_key, text, align=_CENTER)
             b.amount(r, 2 + 2 * i, row_key, column_key)
         r += 1
+    if b.formulas:
+        r = _pp_fund_formulas(b, r, width)
     _box(ws, r, 1, r, width, "二、项目支出明细情况", font=_CAPTION_FONT)
     r += 1
     header_row = r
     for i, text in enumerate(("支出内容", "实际支出数", *PP_DETAIL_TEXT_COLUMNS)):
         _box(ws, r, 1 + 2 * i, r, 2 + 2 * i, text, font=_HEADER_FONT, align=_CENTER)
     r += 1
-    for key in (*details, "支出合计"):
-        b.label(r, 1, key, key, to_col=2, align=_CENTER if key == "支出合计" else _LEFT)
-        b.amount(r, 3, key, "实际支出数")
+    spare = [""] * (b.spare_rows if b.formulas else 0)
+    first_detail = r
+    for key in (*details, *spare, "支出合计"):
+        if key:
+            b.label(r, 1, key, key, to_col=2, align=_CENTER if key == "支出合计" else _LEFT)
+            b.amount(r, 3, key, "实际支出数")
+        else:  # a blank input row: 支出内容, 实际支出数, 会计凭证号, 备注
+            b.editable(_box(ws, r, 1, r, 2, None, align=_LEFT_WRAP))
+            b.amount(r, 3, "", "实际支出数", "", record=False)
         _merge(ws, r, 3, r, 4)
         for i, column_key in enumerate(PP_DETAIL_TEXT_COLUMNS):
             text = b.value(key, column_key)
-            _box(ws, r, 5 + 2 * i, r, 6 + 2 * i, None if not _filled(text) else str(text), align=_LEFT_WRAP)
+            coordinate = _box(ws, r, 5 + 2 * i, r, 6 + 2 * i, None if not _filled(text) else str(text),
+                              align=_LEFT_WRAP)
+            if key != "支出合计":
+                b.editable(coordinate)
         r += 1
+    if b.formulas and r - 2 >= first_detail:
+        # 支出合计 = Σ 支出明细 (rule PP.detail_sum).
+        b.formula(b.layout.cell("支出合计", "实际支出数"),
+                  Formula("sum", (f"C{first_detail}", *(f"C{i}" for i in range(first_detail + 1, r - 1)))))
+        b.layout.extra["details"] = (first_detail, r - 2)
     last_data = r - 1
     _write_fields(b, r, width, ("绩效自评综合得分", "评价等次"))
     b.layout.columns = (*catalog.PP_FUND_COLUMNS, "实际支出数")
@@ -732,19 +1098,50 @@ def _write_pp(b: _Builder) -> TableLayout:
     return b.finish((header_row, header_row), (first_data, last_data), repeat=False, freeze=False)
 
 
+PP_DERIVED = "预算执行率(%)"
+
+
+def _pp_fund_formulas(b: _Builder, r: int, width: int) -> int:
+    """Rule PP.funds: 合计 = Σ 各级财政, 结余 = 实际到位资金 − 实际支出; RULES §6: 预算执行率 =
+    实际支出 / 计划安排资金, on a row of its own under the fund rows. Returns the next free row."""
+    fund_rows = catalog.PP_FUND_ROWS
+    total, parts = fund_rows[0], fund_rows[1:]
+    for column_key in catalog.PP_FUND_COLUMNS:
+        b.sum_into((total, column_key), [(p, column_key) for p in parts])
+    for row_key in parts:
+        b.sum_into((row_key, "结余"), [(row_key, "实际到位资金")], [(row_key, "实际支出")])
+    b.label(r, 1, None, PP_DERIVED, align=_CENTER)
+    coordinate = _put(b.ws, r, 2, None, align=_RIGHT)
+    b.formula(coordinate, Formula("completion", part=b.layout.cell(total, "实际支出"),
+                                  whole=b.layout.cell(total, "计划安排资金"), blank=NO_BUDGET), PERCENT_FORMAT)
+    _box(b.ws, r, 3, r, width, "预算执行率＝实际支出÷计划安排资金×100%（四舍五入保留两位小数）",
+         align=_LEFT_WRAP)
+    b.layout.extra["derived_rows"] = {"completion": r}
+    return r + 1
+
+
 # ---------------------------------------------------------------------------------------------
 # Public API
 
 
 def write_table(ws: Worksheet, tdef: TableDef, values: Mapping[str, Mapping[str, str]] | None, *,
                 unit_name: str, year: int, money_unit: str = "万元", code_layout: str = "single",
-                fields: Mapping[str, str] | None = None, row_keys: Sequence[str] | None = None) -> TableLayout:
+                fields: Mapping[str, str] | None = None, row_keys: Sequence[str] | None = None,
+                formulas: bool = False, optional_columns: Sequence[str] = (),
+                spare_rows: int | None = None) -> TableLayout:
     """Render one standard table into the empty worksheet ``ws`` and say where it landed.
 
     ``values`` maps row key → column key → amount text in 万元 (missing or "" = blank);
     ``None`` writes a blank form whose rows are ``row_keys`` (or the form's default rows).
     ``row_keys`` otherwise adds rows to those of ``values``; a row key or column key the form
     does not have raises ``ValueError``, an amount that is not a number ``ValueParseError``.
+    ``optional_columns`` prints optional columns (T1 年初预算数, T5 年初预算数) even when blank.
+
+    ``formulas=True`` writes the template form (module docstring): totals and percentages as
+    formulas (a total given in ``values`` is replaced by its formula), inputs unlocked and
+    validated, the sheet protected, fixed-size forms fitted to one page. ``spare_rows`` blank input
+    rows follow the 科目编码 rows (T2, T3, T5, T8, T9) and the PP 支出明细; by default 30 and 12
+    on a blank form, none otherwise.
     """
     if money_unit not in MONEY_UNITS:
         raise ValueError(f"金额单位只能是{'或'.join(MONEY_UNITS)}，不是“{money_unit}”")
@@ -753,9 +1150,13 @@ def write_table(ws: Worksheet, tdef: TableDef, values: Mapping[str, Mapping[str,
     if ws.max_row > 1 or ws.max_column > 1 or ws.cell(row=1, column=1).value is not None:
         raise ValueError(f"工作表“{ws.title}”不是空表")
     title = T7_TITLE if tdef.id == "T7" else tdef.title
+    if spare_rows is None:
+        spare_rows = 0 if values is not None else TEMPLATE_DETAIL_ROWS if tdef.id == "PP" else TEMPLATE_BODY_ROWS
+    if spare_rows < 0:
+        raise ValueError(f"spare_rows must not be negative, not {spare_rows}")
     b = _Builder(ws, tdef, values or {}, blank=values is None, unit_name=unit_name, year=year,
                  money_unit=money_unit, code_layout=code_layout, fields=fields or {}, row_keys=row_keys,
-                 title=title)
+                 title=title, formulas=formulas, optional_columns=optional_columns, spare_rows=spare_rows)
     if tdef.id in ("T1", "T4"):
         return _write_two_sided(b)
     if tdef.id == "T6":
@@ -781,17 +1182,34 @@ def default_tables(sample: Any) -> list[str]:
     return [t.id for t in catalog.ALL_TABLES if t.id in wanted]
 
 
-def _cover(wb: Workbook, sample: Any, money_unit: str) -> None:
+def _cover(wb: Workbook, sample: Any, money_unit: str, formulas: bool = False) -> None:
     ws = wb.active
     ws.title = "封面"
-    _box(ws, 1, 1, 1, 2, f"{sample.year}年度部门决算", font=_TITLE_FONT, align=_CENTER, border=False)
+    write_cover(ws, sample.name, sample.year, money_unit, editable=formulas)
+
+
+def write_cover(ws: Worksheet, unit_name: str, year: int, money_unit: str = "万元", *,
+                editable: bool = False) -> dict[str, str]:
+    """The 封面 a book starts with: title, 单位名称, 年度, 单位. Returns the name and year cells.
+
+    ``editable`` (templates) unlocks the name and year cells, accepts a whole year only, and
+    protects the sheet without a password.
+    """
+    _box(ws, 1, 1, 1, 2, f"{year}年度部门决算", font=_TITLE_FONT, align=_CENTER, border=False)
     _put(ws, 3, 1, "单位名称：", border=False)
-    _put(ws, 3, 2, sample.name, border=False)
+    name_cell = _put(ws, 3, 2, unit_name, border=False)
     _put(ws, 4, 1, "年度：", border=False)
-    _put(ws, 4, 2, sample.year, border=False)
+    year_cell = _put(ws, 4, 2, year, border=False)
     _put(ws, 5, 1, f"单位：{money_unit}", border=False)
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 48
+    if editable:
+        protect(ws, (), (name_cell, year_cell))
+        dv = DataValidation(type="whole", operator="between", formula1="2000", formula2="2099", allow_blank=True,
+                            showErrorMessage=True, errorTitle="请输入年度", error="年度应为四位数字，如2019。")
+        dv.sqref = year_cell
+        ws.add_data_validation(dv)
+    return {"单位名称": name_cell, "年度": year_cell}
 
 
 def _notes(wb: Workbook, notes: Sequence[str]) -> None:
@@ -821,20 +1239,24 @@ def save_atomic(wb: Workbook, path: str | os.PathLike[str]) -> Path:
 
 
 def write_book(path: str | os.PathLike[str], sample: Any, *, code_layout: str = "single",
-               money_unit: str = "万元", tables: Sequence[str] | None = None) -> dict[str, TableLayout]:
+               money_unit: str = "万元", tables: Sequence[str] | None = None,
+               formulas: bool = False) -> dict[str, TableLayout]:
     """Write a complete workbook for a ``UnitSample``: 封面, one sheet per table, 数据说明.
 
     The book is built in memory first and saved atomically; returns each table's layout.
+    ``formulas=True`` writes totals and percentages as formulas (see ``write_table``); such a
+    book has no computed values until a spreadsheet application recalculates and saves it.
     """
     wb = Workbook()
-    _cover(wb, sample, money_unit)
+    _cover(wb, sample, money_unit, formulas)
     layouts: dict[str, TableLayout] = {}
     for table_id in tables if tables is not None else default_tables(sample):
         tdef = catalog.BY_ID[table_id]
         ws = wb.create_sheet(SHEET_NAMES.get(table_id, _safe_sheet_name(tdef.title)))
         layouts[table_id] = write_table(
             ws, tdef, sample.values.get(table_id, {}), unit_name=sample.name, year=sample.year,
-            money_unit=money_unit, code_layout=code_layout, fields=(sample.fields or {}).get(table_id))
+            money_unit=money_unit, code_layout=code_layout, fields=(sample.fields or {}).get(table_id),
+            formulas=formulas)
     _notes(wb, tuple(sample.notes or ()))
     save_atomic(wb, path)
     return layouts

@@ -553,8 +553,10 @@ class _Recogniser:
                 cols.setdefault((row_key, col_key), c)
                 table.columns.setdefault(col_key, []).append(CellRef(grid.sheet.name, h0, c))
         if cols:
-            data_row = next((r for r in range(d0, end) if any(grid.raw(r, c) not in ("", None)
-                                                                for c in cols.values())), d0)
+            # The data row is the first holding an amount; an empty form has it right under the
+            # header (a note typed below it is text, not the figures).
+            data_row = next((r for r in range(d0, end) if any(_is_amount(grid.raw(r, c)) for c in cols.values())),
+                            d0)
             for (row_key, col_key), c in cols.items():
                 row = table.rows.setdefault(row_key, Row(row_key, row_key, data_row))
                 row.values[col_key] = self.amount(grid, table, data_row, c)
@@ -724,6 +726,18 @@ _NAMES: dict[tuple[str, str], tuple] = {}
 
 def is_uncalculated(cell: Cell) -> bool:
     return cell.raw is _UNCALCULATED
+
+
+def _is_amount(raw: object) -> bool:
+    """A number, or text that reads as one (“1,234.56”); not a note, not blank."""
+    if isinstance(raw, float | int) and not isinstance(raw, bool):
+        return True
+    if not isinstance(raw, str) or not raw.strip():
+        return False
+    try:
+        return to_decimal(raw) is not None
+    except ValueParseError:
+        return False
 
 
 def _sample(refs: list[CellRef]) -> str:

@@ -1,0 +1,82 @@
+"""Adapter: ``pytoolkit template list`` and ``pytoolkit template new NAME -o OUT.xlsx``.
+
+Lists the blank standard workbooks and writes one, built on demand from the table definitions
+(``pytoolkit.templates``); never overwrites an existing file. Exit status 0, or 2 when the
+request cannot be met (unknown template, existing or unwritable output, year outside the edition).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_INPUT = 0, 2
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "template", help="标准模板：列出或新建带公式的空白工作簿",
+        description="部门决算公开表、整体支出和项目支出绩效自评表的空白模板：表头与官方表样一致，"
+                    "合计、小计、总计和百分比为公式，可填单元格只接受数字。")
+    sub = parser.add_subparsers(dest="template_command", metavar="子命令")
+    listing = sub.add_parser("list", help="列出全部模板", description="列出全部模板的名称、说明和所含表格。")
+    listing.set_defaults(func=cmd_list)
+    new = sub.add_parser("new", help="按模板新建工作簿（不覆盖已有文件）",
+                         description="按模板新建一个空白工作簿；输出文件已存在时不覆盖，退出码为2。")
+    new.add_argument("name", metavar="NAME", help="模板名称（见 pytoolkit template list）")
+    new.add_argument("-o", "--output", metavar="OUT.xlsx", required=True, help="输出文件（.xlsx，不能已存在）")
+    new.add_argument("--year", type=int, metavar="YEAR", help="年度（决定科目名称和标题；默认按模板）")
+    new.add_argument("--units", type=int, metavar="N", help="整体支出绩效自评表的二级机构行数（默认2）")
+    new.set_defaults(func=cmd_new)
+    parser.set_defaults(func=lambda args: _usage(parser))
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_INPUT
+
+
+def _err(message: str) -> int:
+    print(f"错误：{message}", file=sys.stderr)
+    return EXIT_INPUT
+
+
+def cmd_list(args) -> int:
+    from ..tables.catalog import BY_ID
+    from ..templates import TEMPLATES
+
+    for t in TEMPLATES:
+        print(f"{t.name:<12} {t.title}")
+        print(f"{'':<12} 文件名：{t.file}；默认年度：{t.year}")
+        print(f"{'':<12} 表格：{'、'.join(BY_ID[i].title for i in t.tables)}")
+    return EXIT_OK
+
+
+def cmd_new(args) -> int:
+    from ..templates import DEFAULT_SUBUNITS, TemplateError, get, write
+
+    try:
+        template = get(args.name)
+    except TemplateError as exc:
+        return _err(str(exc))
+    out = Path(args.output)
+    if out.suffix.lower() != ".xlsx":
+        return _err(f"输出文件应以 .xlsx 结尾：{out}")
+    if out.exists():
+        return _err(f"文件已存在，不会覆盖：{out}。请换一个文件名，或先删除原文件。")
+    if not out.parent.is_dir():
+        return _err(f"输出文件夹不存在：{out.parent}")
+    if args.units is not None and "PE" not in template.tables:
+        return _err(f"--units 只用于整体支出绩效自评表模板（pe），不用于 {template.name}")
+    try:
+        path = write(template.name, out, year=args.year,
+                     subunits=DEFAULT_SUBUNITS if args.units is None else args.units)
+    except TemplateError as exc:
+        return _err(str(exc))
+    except FileExistsError:
+        return _err(f"文件已存在，不会覆盖：{out}")
+    except OSError as exc:
+        return _err(f"无法写出 {out}：{exc}")
+    print(f"已新建 {path}（模板 {template.name}：{template.title}）")
+    return EXIT_OK
