@@ -150,14 +150,9 @@ def test_a_cached_text_that_looks_like_a_formula_stays_text(tmp_path):
     """A formula whose last result is the text “=cmd|…”: the copy holds that text, not a formula."""
     good = tmp_path / "good.xlsx"
     write_book(good, DEPARTMENT[0])
-    crafted = tmp_path / "缓存文本.xlsx"
-    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(crafted, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b"</sheetData>", b'<row r="40"><c r="A40" t="str"><f>B40</f>'
-                                    b"<v>=cmd|' /C calc'!A0</v></c></row></sheetData>")
-            zout.writestr(item, data)
+    row = b'<row r="40"><c r="A40" t="str"><f>B40</f><v>=cmd|\' /C calc\'!A0</v></c></row>'
+    crafted = make_corpus.rezip(good, tmp_path / "缓存文本.xlsx", {
+        "xl/worksheets/sheet1.xml": lambda x: x.replace(b"</sheetData>", row + b"</sheetData>")})
     out = tmp_path / "标注.xlsx"
     assert cli.main(["validate", str(crafted), "--annotate", str(out)]) in (0, 1)
     assert _formula_cells(out) == []

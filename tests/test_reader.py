@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,9 @@ from pytoolkit.io.reader import read_book
 from pytoolkit.rules import validate_book
 from pytoolkit.samples.data import DEPARTMENT
 from pytoolkit.tables.recognise import is_uncalculated
+
+sys.path.insert(0, str(Path(__file__).parent / "data" / "bad"))
+import make_corpus  # noqa: E402  (the makers of the bad-input corpus)
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 T3_HEADER = ["科目编码", "科目名称", "本年支出合计", "基本支出", "项目支出", "上缴上级支出", "经营支出",
@@ -88,53 +92,13 @@ def test_calculated_formulas_are_read_as_their_values(tmp_path):
     assert book.table("T3").cell("合计", "项目支出").value == Decimal(40)
 
 
-def _text(d: Path) -> Path:
-    p = d / "文本冒充.xlsx"
-    p.write_text("这不是工作簿", encoding="utf-8")
-    return p
-
-
-def _empty(d: Path) -> Path:
-    p = d / "空文件.xlsx"
-    p.write_bytes(b"")
-    return p
-
-
-def _truncated(d: Path) -> Path:
-    good = d / "完整.xlsx"
-    write_book(good, DEPARTMENT[0])
-    p = d / "截断.xlsx"
-    data = good.read_bytes()
-    p.write_bytes(data[: len(data) // 2])
-    return p
-
-
 def _missing(d: Path) -> Path:
     return d / "不存在.xlsx"
-
-
-def _lock(d: Path) -> Path:
-    p = d / "~$局机关.xlsx"
-    p.write_bytes(b"\x08Owner   " + b"\x00" * 150)
-    return p
 
 
 def _folder(d: Path) -> Path:
     p = d / "一个文件夹.xlsx"
     p.mkdir()
-    return p
-
-
-def _zip_not_workbook(d: Path) -> Path:
-    p = d / "压缩包.xlsx"
-    with zipfile.ZipFile(p, "w") as z:
-        z.writestr("readme.txt", "hello")
-    return p
-
-
-def _fake_xls(d: Path) -> Path:
-    p = d / "旧格式.xls"
-    p.write_text("not an OLE file")
     return p
 
 
@@ -144,7 +108,9 @@ def _csv(d: Path) -> Path:
     return p
 
 
-BROKEN = [_text, _empty, _truncated, _missing, _lock, _folder, _zip_not_workbook, _fake_xls, _csv]
+# The corpus makers (tests/data/bad) plus inputs that are paths rather than files.
+BROKEN = [make_corpus.not_a_workbook, make_corpus.empty_file, make_corpus.truncated, _missing,
+          make_corpus.lock_file, _folder, make_corpus.zip_not_workbook, make_corpus.fake_legacy, _csv]
 
 
 @pytest.mark.parametrize("make", BROKEN, ids=lambda f: f.__name__.strip("_"))
@@ -157,24 +123,9 @@ def test_unusable_input_is_an_input_error_naming_the_file(tmp_path, make):
     assert CJK.search(message), message
 
 
-def _corrupt_entry(d: Path) -> Path:
-    """A workbook whose zip directory is intact but one sheet's compressed data is damaged."""
-    good = d / "完整.xlsx"
-    write_book(good, DEPARTMENT[0])
-    data = bytearray(good.read_bytes())
-    with zipfile.ZipFile(good) as z:
-        info = z.getinfo("xl/worksheets/sheet2.xml")
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
-    for i in range(start + 20, start + info.compress_size - 20, 7):
-        data[i] ^= 0x5A
-    p = d / "损坏.xlsx"
-    p.write_bytes(bytes(data))
-    return p
-
-
 def test_damaged_zip_entry_is_an_input_error_naming_the_file(tmp_path):
-    path = _corrupt_entry(tmp_path)
-    with pytest.raises(InputError, match="损坏.xlsx"):
+    path = make_corpus.corrupted_entry(tmp_path)
+    with pytest.raises(InputError, match="corrupted_entry.xlsx"):
         read_book(path)
 
 

@@ -29,7 +29,7 @@ from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -39,7 +39,7 @@ from ..metrics import format_amount
 from ..model import Sheet
 from ..tables import catalog, codes
 from ..tables.catalog import CODED, SUMMARY_UNIT
-from .layout import NUMBER_FORMAT, SHEET_NAMES, TableLayout, write_table
+from .layout import BODY_FONT, BORDER, FONT_NAME, HEADER_FONT, NUMBER_FORMAT, SHEET_NAMES, TableLayout, write_table
 from .output import check_output, set_text, write_atomic
 
 if TYPE_CHECKING:
@@ -54,12 +54,10 @@ MAX_LISTED_UNITS = 200  # 汇总说明 lists this many units; all of them are in
 MAX_LISTED_FINDINGS = 2000
 DEFAULT_YEAR = 2019
 
-_FONT = "宋体"
-_THIN = Side(style="thin")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_TITLE = Font(name=_FONT, size=14, bold=True)
-_HEAD = Font(name=_FONT, size=10, bold=True)
-_BODY = Font(name=_FONT, size=10)
+# The standard tables' look (io.layout), with a smaller title for the toolkit's own sheets.
+_TITLE = Font(name=FONT_NAME, size=14, bold=True)
+_HEAD = HEADER_FONT
+_BODY = BODY_FONT
 _FILL = PatternFill("solid", fgColor="DDEBF7")
 _WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -172,7 +170,7 @@ def _cell(ws: Worksheet, row: int, col: int, value: object, *, font: Font = _BOD
     if number:
         cell.number_format = NUMBER_FORMAT
     if border:
-        cell.border = _BORDER
+        cell.border = BORDER
     if fill is not None:
         cell.fill = fill
     if align is not None:

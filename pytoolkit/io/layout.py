@@ -57,13 +57,13 @@ TEMPLATE_DETAIL_ROWS = 12
 NO_BUDGET = "无预算"
 NO_BASE = "—"
 
-_FONT = "宋体"
+FONT_NAME = "宋体"
 _THIN = Side(style="thin")
-_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_TITLE_FONT = Font(name=_FONT, size=16, bold=True)
-_HEADER_FONT = Font(name=_FONT, size=10, bold=True)
-_BODY_FONT = Font(name=_FONT, size=10)
-_CAPTION_FONT = Font(name=_FONT, size=11, bold=True)
+BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_TITLE_FONT = Font(name=FONT_NAME, size=16, bold=True)
+HEADER_FONT = Font(name=FONT_NAME, size=10, bold=True)
+BODY_FONT = Font(name=FONT_NAME, size=10)
+_CAPTION_FONT = Font(name=FONT_NAME, size=11, bold=True)
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _LEFT = Alignment(horizontal="left", vertical="center")
 _LEFT_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
@@ -220,7 +220,7 @@ class TableLayout:
 # Cells
 
 
-def _put(ws: Worksheet, row: int, col: int, value: object, *, font: Font = _BODY_FONT,
+def _put(ws: Worksheet, row: int, col: int, value: object, *, font: Font = BODY_FONT,
          align: Alignment = _LEFT, border: bool = True) -> str:
     cell = ws.cell(row=row, column=col)
     cell.value = value
@@ -231,7 +231,7 @@ def _put(ws: Worksheet, row: int, col: int, value: object, *, font: Font = _BODY
     cell.font = font
     cell.alignment = align
     if border:
-        cell.border = _BORDER
+        cell.border = BORDER
     return cell.coordinate
 
 
@@ -240,7 +240,7 @@ def _merge(ws: Worksheet, r0: int, c0: int, r1: int, c1: int) -> None:
         ws.merge_cells(start_row=r0, start_column=c0, end_row=r1, end_column=c1)
 
 
-def _box(ws: Worksheet, r0: int, c0: int, r1: int, c1: int, value: object, *, font: Font = _BODY_FONT,
+def _box(ws: Worksheet, r0: int, c0: int, r1: int, c1: int, value: object, *, font: Font = BODY_FONT,
          align: Alignment = _LEFT, border: bool = True) -> str:
     """Write ``value`` into the top-left cell of r0:c0..r1:c1 and merge the range (borders on its edge)."""
     coordinate = _put(ws, r0, c0, value, font=font, align=align, border=border)
@@ -298,10 +298,10 @@ def _write_headers(ws: Worksheet, top: int, left: int, nodes: Sequence[_H], dept
     col = left
     for node in nodes:
         if node.children:
-            _box(ws, top, col, top, col + node.width - 1, node.text, font=_HEADER_FONT, align=_CENTER)
+            _box(ws, top, col, top, col + node.width - 1, node.text, font=HEADER_FONT, align=_CENTER)
             columns.update(_write_headers(ws, top + 1, col, node.children, depth - 1))
         else:
-            _box(ws, top, col, top + depth - 1, col, node.text, font=_HEADER_FONT, align=_CENTER)
+            _box(ws, top, col, top + depth - 1, col, node.text, font=HEADER_FONT, align=_CENTER)
             if node.key is not None:
                 columns[node.key] = col
         col += node.width
@@ -893,7 +893,7 @@ def _t7_formulas(b: _Builder, groups: Sequence[str], colmap: Mapping[object, int
         _box(ws, row, label_to, row, label_last, None, align=_CENTER)
         ws.cell(row=row, column=label_to).value = f'="{label}"'
         for c in range(label_to + 1, label_last + 1):
-            ws.cell(row=row, column=c).border = _BORDER
+            ws.cell(row=row, column=c).border = BORDER
         for g in groups[2:]:
             for k in catalog.T7_COLUMNS:
                 _put(ws, row, colmap[(g, k)], None)
@@ -1066,7 +1066,7 @@ def _write_pp(b: _Builder) -> TableLayout:
     r += 1
     header_row = r
     for i, text in enumerate(("支出内容", "实际支出数", *PP_DETAIL_TEXT_COLUMNS)):
-        _box(ws, r, 1 + 2 * i, r, 2 + 2 * i, text, font=_HEADER_FONT, align=_CENTER)
+        _box(ws, r, 1 + 2 * i, r, 2 + 2 * i, text, font=HEADER_FONT, align=_CENTER)
     r += 1
     spare = [""] * (b.spare_rows if b.formulas else 0)
     first_detail = r

@@ -52,6 +52,38 @@ def _edit(source: Path, target: Path, change) -> Path:
     return target
 
 
+def _variant(d: Path, name: str, change) -> Path:
+    """The sample unit with ``change(workbook, book)`` applied, saved as ``d/name``."""
+    src = _good(d / f"_{name}")
+    try:
+        return _edit(src, d / name, change)
+    finally:
+        src.unlink()
+
+
+def rezip(source: Path, target: Path, parts=None, extra=None) -> Path:
+    """Copy the zip ``source`` to ``target``, each part through ``parts[name](bytes)`` where
+    given, then add the ``extra`` parts (name → bytes)."""
+    parts, extra = parts or {}, extra or {}
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item)
+            if item.filename in parts:
+                data = parts[item.filename](data)
+            zout.writestr(item, data)
+        for name, data in extra.items():
+            zout.writestr(name, data)
+    return target
+
+
+def _sample_rezipped(d: Path, name: str, parts=None, extra=None) -> Path:
+    good = _good(d / f"_{name}")
+    try:
+        return rezip(good, d / name, parts, extra)
+    finally:
+        good.unlink()
+
+
 def _cell(wb, book, table: str, row: str, column: str):
     ref = book.table(table).cell(row, column).ref
     return wb[ref.sheet].cell(ref.row + 1, ref.col + 1)
@@ -134,30 +166,16 @@ def lock_file(d: Path) -> Path:
 
 def bomb_sheet(d: Path, mb: int = 120) -> Path:
     """A sheet part that inflates to ``mb`` MB of spaces from about 0.1% of that on disk."""
-    good = _good(d / "_full.xlsx")
-    p = d / "bomb_sheet.xlsx"
-    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item)
-            if item.filename == "xl/worksheets/sheet2.xml":
-                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (mb * 2**20), 1)
-            zout.writestr(item, data)
-    good.unlink()
-    return p
+    pad = b" " * (mb * 2**20)
+    return _sample_rezipped(d, "bomb_sheet.xlsx",
+                            {"xl/worksheets/sheet2.xml": lambda x: x.replace(b"<sheetData>", b"<sheetData>" + pad, 1)})
 
 
 def bomb_shared_strings(d: Path, mb: int = 120) -> Path:
     """A shared-strings part holding one string of ``mb`` MB."""
-    good = _good(d / "_full.xlsx")
-    p = d / "bomb_shared_strings.xlsx"
-    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            zout.writestr(item, zin.read(item))
-        zout.writestr("xl/sharedStrings.xml",
-                      b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
-                      b'uniqueCount="1"><si><t>' + b"A" * (mb * 2**20) + b"</t></si></sst>")
-    good.unlink()
-    return p
+    sst = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1">'
+           b"<si><t>" + b"A" * (mb * 2**20) + b"</t></si></sst>")
+    return _sample_rezipped(d, "bomb_shared_strings.xlsx", extra={"xl/sharedStrings.xml": sst})
 
 
 # -- files that can be used, with findings --------------------------------------------------------
@@ -175,15 +193,11 @@ def legacy_xls(d: Path) -> Path:
 
 
 def missing_sheets(d: Path) -> Path:
-    src = _good(d / "_full.xlsx")
-
     def change(wb, book):
         for t in ("T4", "T5", "T6", "T7"):
             del wb[book.table(t).sheet]
 
-    p = _edit(src, d / "missing_sheets.xlsx", change)
-    src.unlink()
-    return p
+    return _variant(d, "missing_sheets.xlsx", change)
 
 
 def _swap_columns(ws, a: int, b: int, first_row: int) -> None:
@@ -196,35 +210,25 @@ def _swap_columns(ws, a: int, b: int, first_row: int) -> None:
 
 def reordered_columns(d: Path) -> Path:
     """T3's 基本支出 and 项目支出 columns swapped, headers and values together."""
-    src = _good(d / "_full.xlsx")
-
     def change(wb, book):
         t = book.table("T3")
         a, b = t.columns["基本支出"][0], t.columns["项目支出"][0]
         _swap_columns(wb[t.sheet], a.col + 1, b.col + 1, a.row + 1)
 
-    p = _edit(src, d / "reordered_columns.xlsx", change)
-    src.unlink()
-    return p
+    return _variant(d, "reordered_columns.xlsx", change)
 
 
 def renamed_header(d: Path) -> Path:
     """T3's 项目支出 header renamed to a wording no form uses."""
-    src = _good(d / "_full.xlsx")
-
     def change(wb, book):
         ref = book.table("T3").columns["项目支出"][0]
         wb[ref.sheet].cell(ref.row + 1, ref.col + 1).value = "专项资金支出（自定义）"
 
-    p = _edit(src, d / "renamed_header.xlsx", change)
-    src.unlink()
-    return p
+    return _variant(d, "renamed_header.xlsx", change)
 
 
 def merged_over_data(d: Path) -> Path:
     """Two amount cells of a T3 row merged into one (Excel keeps only the left value)."""
-    src = _good(d / "_full.xlsx")
-
     def change(wb, book):
         t = book.table("T3")
         row = t.row("201")
@@ -232,15 +236,11 @@ def merged_over_data(d: Path) -> Path:
         wb[t.sheet].merge_cells(start_row=left.row + 1, start_column=left.col + 1, end_row=right.row + 1,
                                 end_column=right.col + 1)
 
-    p = _edit(src, d / "merged_over_data.xlsx", change)
-    src.unlink()
-    return p
+    return _variant(d, "merged_over_data.xlsx", change)
 
 
 def hidden_rows_and_columns(d: Path) -> Path:
     """A T3 data row and T2's 上级补助收入 column hidden; their values still count."""
-    src = _good(d / "_full.xlsx")
-
     def change(wb, book):
         t3 = book.table("T3")
         wb[t3.sheet].row_dimensions[t3.row("201").ref_row + 1].hidden = True
@@ -248,9 +248,7 @@ def hidden_rows_and_columns(d: Path) -> Path:
         letter = t2.columns["上级补助收入"][0].a1.rstrip("0123456789")
         wb[t2.sheet].column_dimensions[letter].hidden = True
 
-    p = _edit(src, d / "hidden_rows_and_columns.xlsx", change)
-    src.unlink()
-    return p
+    return _variant(d, "hidden_rows_and_columns.xlsx", change)
 
 
 # The written forms of numbers accountants type or paste, each for a cell whose value it keeps.
@@ -266,8 +264,6 @@ ZERO_FORMS = ("-", "—", "/", "")
 def text_numbers(d: Path) -> Path:
     """T3 amounts written as text in every form (values unchanged, so the tables still agree), zero
     cells as “-”, “—”, “/” and blank, and one amount as “(12.00)”, a negative in accounting form."""
-    src = _good(d / "_full.xlsx")
-
     def change(wb, book):
         t = book.table("T3")
         forms = list(TEXT_FORMS.values())
@@ -283,27 +279,19 @@ def text_numbers(d: Path) -> Path:
                     target.value = next(zeros, None)
         _cell(wb, book, "T2", "合计", "其他收入").value = "(12.00)"
 
-    p = _edit(src, d / "text_numbers.xlsx", change)
-    src.unlink()
-    return p
+    return _variant(d, "text_numbers.xlsx", change)
 
 
 def excel_errors(d: Path) -> Path:
-    src = _good(d / "_full.xlsx")
-
     def change(wb, book):
         _cell(wb, book, "T3", "201", "基本支出").value = "#DIV/0!"
         _cell(wb, book, "T5", "合计", "合计").value = "#REF!"
 
-    p = _edit(src, d / "excel_errors.xlsx", change)
-    src.unlink()
-    return p
+    return _variant(d, "excel_errors.xlsx", change)
 
 
 def uncalculated_formulas(d: Path) -> Path:
     """T3's 合计 row as formulas written by a script, never calculated (no cached values)."""
-    src = _good(d / "_full.xlsx")
-
     def change(wb, book):
         t = book.table("T3")
         total = t.row("合计")
@@ -313,16 +301,12 @@ def uncalculated_formulas(d: Path) -> Path:
             parts = ",".join(f"{letter}{r.ref_row + 1}" for r in firsts if col in r.values)
             wb[t.sheet].cell(cell.ref.row + 1, cell.ref.col + 1).value = f"=SUM({parts})"
 
-    p = _edit(src, d / "uncalculated_formulas.xlsx", change)
-    src.unlink()
-    return p
+    return _variant(d, "uncalculated_formulas.xlsx", change)
 
 
 def bad_codes(d: Path) -> Path:
     """Codes as accountants mistype them: spaces and a leading apostrophe (accepted), a 6-digit code
     and a code that appears twice (both reported)."""
-    src = _good(d / "_full.xlsx")
-
     def change(wb, book):
         t = book.table("T3")
         coded = [r for r in t.rows.values() if r.code]
@@ -339,9 +323,7 @@ def bad_codes(d: Path) -> Path:
         put(coded[2], coded[2].code[:6] if len(coded[2].code) == 7 else coded[2].code + "0")
         put(coded[3], coded[1].code)
 
-    p = _edit(src, d / "bad_codes.xlsx", change)
-    src.unlink()
-    return p
+    return _variant(d, "bad_codes.xlsx", change)
 
 
 def mixed_units(d: Path) -> Path:
@@ -375,8 +357,6 @@ def open_in_excel(d: Path) -> Path:
 
 def formula_injection(d: Path) -> Path:
     """Texts that would be formulas if copied into an output workbook as they are."""
-    src = _good(d / "_full.xlsx")
-
     def change(wb, book):
         t = book.table("T3")
         ws = wb[t.sheet]
@@ -392,9 +372,7 @@ def formula_injection(d: Path) -> Path:
         ws.cell(last + 3, label_col + 1).value = "@SUM(A1)"
         ws.cell(last + 3, label_col + 2).value = 3
 
-    p = _edit(src, d / "formula_injection.xlsx", change)
-    src.unlink()
-    return p
+    return _variant(d, "formula_injection.xlsx", change)
 
 
 def _unit_name_cell(wb):
@@ -409,31 +387,21 @@ def _unit_name_cell(wb):
 
 def huge_sheet(d: Path, rows: int = 300_000) -> Path:
     """The sample plus a sheet of ``rows`` rows × 8 numbers, its XML written directly (fast)."""
-    good = _good(d / "_full.xlsx")
-    p = d / "huge_sheet.xlsx"
     body = "".join(f'<row r="{r}">' + "".join(f'<c r="{col}{r}"><v>{r % 997}.5</v></c>' for col in "ABCDEFGH")
                    + "</row>" for r in range(1, rows + 1))
     xml = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
            '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
            f"{body}</sheetData></worksheet>").encode()
-    with zipfile.ZipFile(good) as zin, zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item)
-            if item.filename == "xl/workbook.xml":
-                entry = '<sheet name="明细流水" sheetId="99" r:id="rIdHuge"/>'.encode()
-                data = data.replace(b"</sheets>", entry + b"</sheets>")
-            elif item.filename == "xl/_rels/workbook.xml.rels":
-                data = data.replace(b"</Relationships>", b'<Relationship Id="rIdHuge" Type="http://schemas.'
-                                    b'openxmlformats.org/officeDocument/2006/relationships/worksheet" '
-                                    b'Target="worksheets/huge.xml"/></Relationships>')
-            elif item.filename == "[Content_Types].xml":
-                data = data.replace(b"</Types>", b'<Override PartName="/xl/worksheets/huge.xml" ContentType='
-                                    b'"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-                                    b"</Types>")
-            zout.writestr(item, data)
-        zout.writestr("xl/worksheets/huge.xml", xml)
-    good.unlink()
-    return p
+    entry = '<sheet name="明细流水" sheetId="99" r:id="rIdHuge"/>'.encode()
+    rel = (b'<Relationship Id="rIdHuge" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+           b'worksheet" Target="worksheets/huge.xml"/>')
+    override = (b'<Override PartName="/xl/worksheets/huge.xml" ContentType="application/'
+                b'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>')
+    return _sample_rezipped(d, "huge_sheet.xlsx", {
+        "xl/workbook.xml": lambda x: x.replace(b"</sheets>", entry + b"</sheets>"),
+        "xl/_rels/workbook.xml.rels": lambda x: x.replace(b"</Relationships>", rel + b"</Relationships>"),
+        "[Content_Types].xml": lambda x: x.replace(b"</Types>", override + b"</Types>"),
+    }, {"xl/worksheets/huge.xml": xml})
 
 
 COMMITTED = (not_a_workbook, truncated, corrupted_entry, zip_not_workbook, encrypted, fake_legacy, empty_file,
