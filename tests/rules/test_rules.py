@@ -7,6 +7,8 @@ A rule added to a pack without a line here fails ``test_every_pack_rule_has_a_br
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -53,6 +55,11 @@ BREAKS: dict[str, Break] = {
     "T1.income_grand_total": Break("T1", "收入总计", "决算数", "153.48"),
     "T1.spending_grand_total": Break("T1", "支出总计", "决算数", "153.48"),
     "T1.balance": Break("T1", "收入总计", "决算数", "153.46"),
+    # T1 上年决算数 (the station: 本年收入合计 113.30 + 年初结转和结余 3.10 = 收入总计 116.40 = 支出总计)
+    "T1.income_total_previous": Break("T1", "本年收入合计", "上年决算数", "113.31"),
+    "T1.income_grand_total_previous": Break("T1", "收入总计", "上年决算数", "116.41"),
+    "T1.spending_grand_total_previous": Break("T1", "支出总计", "上年决算数", "116.41"),
+    "T1.balance_previous": Break("T1", "支出总计", "上年决算数", "116.39"),
     # T2, T3
     "T2.row_sum": Break("T2", "2120804", "财政拨款收入", "39.99"),
     "T2.hierarchy": Break("T2", "21208", "本年收入合计", "40.01"),
@@ -147,10 +154,34 @@ def broken_book(make_book, brk: Break):
 STRUCTURAL = {"book.missing_tables", "derived.values"}  # derived.values: test_derived_values.py
 
 
+# T1 年初预算数: only the seed prints it (本年收入合计 = 收入总计 = 支出总计 = 500.87), so these break
+# the seed's values instead of a department unit's.
+SEED_BREAKS: dict[str, tuple[str, str]] = {
+    "T1.income_total_budget": ("本年收入合计", "500.88"),
+    "T1.income_grand_total_budget": ("收入总计", "500.88"),
+    "T1.spending_grand_total_budget": ("支出总计", "500.88"),
+    "T1.balance_budget": ("支出总计", "500.86"),
+}
+
+
 def test_every_pack_rule_has_a_break():
     ids = [rule.id for rule in PACK_RULES]
     assert len(ids) == len(set(ids)), "a rule id is defined in two built-in packs"
-    assert sorted(ids) == sorted([*BREAKS, *STRUCTURAL])
+    assert sorted(ids) == sorted([*BREAKS, *STRUCTURAL, *SEED_BREAKS])
+
+
+@pytest.mark.parametrize("rule_id", sorted(SEED_BREAKS))
+def test_seed_budget_rule_passes_clean_and_fails_broken(rule_id, tmp_path):
+    def findings(values) -> set[str]:
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.xlsx"
+        write_book(path, replace(SEED, values=values))
+        return {f.rule for f in validate_book(read_book(path)) if f.severity is Severity.ERROR}
+
+    assert rule_id not in findings(SEED.values)
+    row, value = SEED_BREAKS[rule_id]
+    values = copy.deepcopy(SEED.values)
+    values["T1"][row]["年初预算数"] = value
+    assert rule_id in findings(values)
 
 
 def test_missing_public_tables_are_named(make_book, clean_findings):
