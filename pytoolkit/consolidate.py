@@ -33,16 +33,17 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Context, Decimal, Inexact, InvalidOperation, localcontext
 from pathlib import Path
 
 from .errors import InputError, PytoolkitError
 from .findings import Finding, Location, Severity
+from .io.layout import SHEET_NAMES
 from .metrics import format_amount
 from .model import Book, CellRef
 from .tables import catalog, codes
-from .tables.catalog import SUMMARY_UNIT, normalise_label
+from .tables.catalog import BY_ID, SUMMARY_UNIT, normalise_label
 
 Values = dict[str, dict[str, dict[str, Decimal]]]  # table id → row key → column key → 万元
 
@@ -866,6 +867,14 @@ def consolidate_open_book(book: Book, *, eliminate: bool = False, parent: str | 
     wb = Workbook()
     wb.remove(wb.active)
     layouts, _ = render_tables(wb, result, sheet_prefix="汇总-")
+    # The 汇总 was validated on its own rendering (sheets without the prefix): point its findings
+    # at the sheets returned here.
+    renamed = {(SHEET_NAMES.get(tid, BY_ID[tid].title))[:31]: layout.sheet for tid, layout in layouts.items()}
+    result.summary_findings = [
+        replace(f, location=replace(f.location, sheet=renamed[f.location.sheet]))
+        if f.location.sheet in renamed else f
+        for f in result.summary_findings
+    ]
     sheets = []
     values = result.values
     for tid, layout in layouts.items():

@@ -13,40 +13,71 @@ overwrites the user's own sheets or values: it writes its own sheets (marked, se
 colours and notes on failing cells that it records and can restore, and derived figures only
 into empty cells (or cells still holding its own earlier figure).
 
-State of the buttons (see ENTRY_POINTS): 校验勾稽关系, 清除校验标记, 填充完成率与增减率 and 帮助 work.
-汇总局机关与二级机构, 核对情况说明 and 生成情况说明 wait for ``pytoolkit.consolidate`` and
-``pytoolkit.narrative``; each is marked ``NOT DONE`` below and says so in a message box.
+The buttons (see ENTRY_POINTS):
+
+- 校验勾稽关系 / 清除校验标记 / 填充完成率与增减率: ``rules``, ``derived``.
+- 汇总局机关与二级机构: ``consolidate.consolidate_open_book`` (internal flows eliminated: the
+  department's 合并数). Its tables become toolkit sheets “汇总-…”, its units, eliminations and
+  findings the 汇总说明 sheet. The 局机关及二级机构汇总 row of a 整体支出绩效自评表 in the book is
+  filled only in cells that are empty or still hold the toolkit's own recorded sum (``SUM_FILL``);
+  a number the user typed there is never overwritten, and where it differs from the sum of the
+  unit rows 汇总说明 says so.
+- 核对情况说明: ``narrative.from_book`` + ``narrative.check`` on the sheet named 情况说明 (column
+  A, one paragraph per row). Failing paragraphs are marked as 校验勾稽关系 marks cells
+  (``TEXT_MARK`` entries, cleared by 清除校验标记), the findings go to the 情况说明核对 sheet.
+- 生成情况说明: ``narrative.writer.draft`` into the toolkit sheet 情况说明(初稿), one paragraph per
+  row; the user's own 情况说明 is never touched. A draft renamed 情况说明 becomes the user's: the
+  next 核对情况说明 removes the toolkit's marker from it (the only cell it changes there).
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import xlwings as xw
 
 from pytoolkit import __version__
+from pytoolkit.consolidate import ConsolidationResult, OpenBookConsolidation, SummarySheet, consolidate_open_book
 from pytoolkit.derived import derived_figures
 from pytoolkit.errors import PytoolkitError
 from pytoolkit.findings import Finding, Severity, summary
 from pytoolkit.io.annotate import FILLS
-from pytoolkit.model import Book
+from pytoolkit.metrics import format_amount
+from pytoolkit.model import Book, CellRef
+from pytoolkit.model import Sheet as ModelSheet
+from pytoolkit.narrative import check as check_narrative
+from pytoolkit.narrative import from_book
+from pytoolkit.narrative.writer import BLANK, draft
+from pytoolkit.narrative.writer import FILL as DRAFT_FILL
 from pytoolkit.rules import validate_book
+from pytoolkit.tables.catalog import SUMMARY_UNIT
 from pytoolkit.tables.recognise import recognise_book
 
 from ..tables import derived_columns
 from . import workbook
 from .workbook import (
+    CONSOLIDATION_SHEET,
     DERIVED_SHEET,
+    DRAFT_SHEET,
     FILL,
     MARK,
+    MARKER_CELL,
+    MARKS,
+    NARRATIVE_RESULT_SHEET,
+    NARRATIVE_SHEET,
     RECORD_SHEET,
     RESULT_SHEET,
+    SUM_FILL,
+    SUMMARY_PREFIX,
+    TEXT_MARK,
     Entry,
+    a1,
     claim_sheets,
     hex_rgb,
     rgb_hex,
@@ -69,7 +100,6 @@ __all__ = [
 ]
 
 TITLE = "决算工具"
-NOT_YET = "此功能将在后续版本提供。"
 # The fills of the annotated copy (pytoolkit.io.annotate), so both paths look the same.
 MARK_COLORS = {severity: hex_rgb(fill.fgColor.rgb[-6:]) for severity, fill in FILLS.items()}
 NOTE_HEAD = "决算工具校验："
@@ -78,6 +108,17 @@ _RESULT_HEADERS = ["序号", "级别", "规则", "位置", "说明", "应为", "
 _RESULT_WIDTHS = [6, 6, 22, 30, 80, 12, 12, 12, 40]
 _DERIVED_HEADERS = ["序号", "类别", "项目", "表述", "数值"]
 _DERIVED_WIDTHS = [6, 10, 36, 90, 12]
+_NARRATIVE_HEADERS = ["序号", "级别", "规则", "段落", "原文", "说明", "应为", "实为", "差额"]
+_NARRATIVE_WIDTHS = [6, 6, 18, 12, 40, 80, 12, 12, 12]
+_CONSOLIDATION_WIDTHS = [6, 30, 30, 16, 16, 16, 60, 12, 12]
+_DRAFT_WIDTH = 100
+BLANK_COLOR = (255, 242, 204)  # light yellow behind a draft paragraph with a 【请填写…】 blank
+NO_NARRATIVE = (
+    f"工作簿中没有名为“{NARRATIVE_SHEET}”的工作表，无法核对。\n\n"
+    f"请新建一张工作表，命名为“{NARRATIVE_SHEET}”，把情况说明的文字粘贴进去：A列每行一段"
+    "（在 Word 中全选复制后，点选 A1 单元格粘贴即可，每段自动占一行）。然后再点“核对情况说明”。\n\n"
+    f"也可以先点“生成情况说明”，在“{DRAFT_SHEET}”表中补全后，把该表改名为“{NARRATIVE_SHEET}”再核对。"
+)
 
 
 @dataclass(frozen=True)
@@ -99,16 +140,32 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
         ),
         EntryPoint(
             "clear_marks", "清除校验标记",
-            "去掉“校验勾稽关系”留下的底色、批注和“校验结果”表，恢复单元格原来的底色和批注，不改动数据。", True
+            "去掉“校验勾稽关系”“核对情况说明”留下的底色、批注和“校验结果”“情况说明核对”表，恢复单元格原来的底色和批注，"
+            "不改动数据。", True
         ),
-        EntryPoint("consolidate", "汇总局机关与二级机构", "把局机关和各二级机构的表逐行逐列相加，写出汇总表。", False),
+        EntryPoint(
+            "consolidate", "汇总局机关与二级机构",
+            "把工作表名为“局机关”“二级机构1”等的各单位报表按科目编码逐行逐列相加（元自动换算为万元），抵销内部往来，"
+            "写出“汇总-…”各表和“汇总说明”表；工作簿中的整体支出绩效自评表，只在“局机关及二级机构汇总”行的空白单元格中填入各单位之和。",
+            True,
+        ),
         EntryPoint(
             "fill_derived", "填充完成率与增减率",
             "写出“派生数”表（完成率、增减、占比、等次）；表中有“完成率”“增减额”“增减率”列的，只在空白单元格中填入计算结果。",
             True,
         ),
-        EntryPoint("narrative_check", "核对情况说明", "核对情况说明中的数字和用语是否与报表一致。", False),
-        EntryPoint("narrative_write", "生成情况说明", "按报表生成情况说明的初稿。", False),
+        EntryPoint(
+            "narrative_check", "核对情况说明",
+            "核对“情况说明”表（A列每行一段）中的数字、百分比和增减用语是否前后一致、与报表一致；有问题的段落标上底色和批注，"
+            "写出“情况说明核对”表（点击段落可跳转）。“清除校验标记”可去掉标记。",
+            True,
+        ),
+        EntryPoint(
+            "narrative_write", "生成情况说明",
+            "按报表写出“情况说明(初稿)”表（每行一段，数字全部由报表计算，需补充的地方标为“【请填写…】”并加黄色底色）；"
+            "不改动您自己的“情况说明”表。",
+            True,
+        ),
         EntryPoint("help", "帮助", "显示本说明。", True),
     )
 }
@@ -128,11 +185,6 @@ def _entry(function: Callable[[xw.Book], None]) -> Callable[..., None]:
     return run
 
 
-def _not_yet(book: xw.Book, name: str) -> None:
-    entry = ENTRY_POINTS[name]
-    book.app.alert(f"“{entry.label}”：{NOT_YET}\n\n{entry.description}", title=TITLE, mode="info")
-
-
 def _recognised(book: xw.Book) -> Book:
     return recognise_book(workbook.read_book(book))
 
@@ -148,10 +200,10 @@ def validate(book: xw.Book) -> None:
     findings = validate_book(model)
     with book.app.properties(screen_updating=False):
         record = workbook.read_record(book)
-        _restore_marks(book, record)  # a second run starts from the user's own colours and notes
+        _restore_marks(book, record, (MARK,))  # a second run starts from the user's own colours and notes
         marks: list[Entry] = []
         try:
-            _mark(book, findings, marks)
+            _mark(book, _by_cell(findings), marks, MARK)
         finally:
             # Even if Excel refuses a cell half-way (a protected sheet), what was marked is recorded
             # and can be cleared.
@@ -170,32 +222,40 @@ def validate(book: xw.Book) -> None:
 
 @_entry
 def clear_marks(book: xw.Book) -> None:
-    """Undo what validate did: restore fills and notes the toolkit changed, remove 校验结果."""
+    """Undo what validate and narrative_check did: restore the fills and notes the toolkit changed,
+    remove 校验结果 and 情况说明核对."""
     claim_sheets(book, (RECORD_SHEET,))
     record = workbook.read_record(book)
-    marks = [e for e in record if e.kind == MARK]
-    results = workbook.find_sheet(book, RESULT_SHEET)
-    if not marks and (results is None or not workbook.is_toolkit_sheet(results)):
+    marks = [e for e in record if e.kind in MARKS]
+    result_sheets = (RESULT_SHEET, NARRATIVE_RESULT_SHEET)
+    ours = [n for n in result_sheets
+            if (sheet := workbook.find_sheet(book, n)) is not None and workbook.is_toolkit_sheet(sheet)]
+    if not marks and not ours:
         book.app.alert("没有找到决算工具留下的校验标记，工作簿未改动。", title=TITLE, mode="info")
         return
     with book.app.properties(screen_updating=False):
-        restored, changed = _restore_marks(book, marks)
-        workbook.write_record(book, [e for e in record if e.kind != MARK])
-        removed = workbook.delete_toolkit_sheet(book, RESULT_SHEET)
+        restored, changed = _restore_marks(book, marks, MARKS)
+        workbook.write_record(book, [e for e in record if e.kind not in MARKS])
+        removed = [n for n in result_sheets if workbook.delete_toolkit_sheet(book, n)]
     text = f"已清除 {restored} 个单元格的校验标记，恢复了原来的底色和批注。"
     if changed:
         text += f"\n另有 {changed} 个单元格的底色或批注在校验后被改动过，保留您改动后的样子。"
     if removed:
-        text += f"\n“{RESULT_SHEET}”表已删除。"
+        text += "\n" + "、".join(f"“{n}”" for n in removed) + "表已删除。"
     book.app.alert(text, title=TITLE, mode="info")
 
 
-def _mark(book: xw.Book, findings: list[Finding], entries: list[Entry]) -> None:
-    """Fill and annotate each cell a finding points at, appending what was there to ``entries``."""
+def _by_cell(findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]]:
+    """The findings that point at a cell, by (sheet, cell)."""
     by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for finding in findings:
         if finding.location.sheet and finding.location.cell:
             by_cell[(finding.location.sheet, finding.location.cell)].append(finding)
+    return by_cell
+
+
+def _mark(book: xw.Book, by_cell: dict[tuple[str, str], list[Finding]], entries: list[Entry], kind: str) -> None:
+    """Fill and annotate each cell of ``by_cell``, appending what was there to ``entries``."""
     sheets = {sheet.name: sheet for sheet in user_sheets(book)}
     for (sheet_name, address), items in by_cell.items():
         sheet = sheets.get(sheet_name)
@@ -210,7 +270,7 @@ def _mark(book: xw.Book, findings: list[Finding], entries: list[Entry]) -> None:
         ours = NOTE_HEAD + "\n" + "\n".join(f"[{f.severity.label}] {f.message}" for f in items)
         text = ours if not old_note else f"{old_note}\n\n{ours}"  # the user's note stays readable
         # Recorded first: should Excel refuse the change, clearing still finds what was there.
-        entries.append(Entry(MARK, sheet_name, address, rgb_hex(old_color), old_note, rgb_hex(color), text))
+        entries.append(Entry(kind, sheet_name, address, rgb_hex(old_color), old_note, rgb_hex(color), text))
         cell.color = color
         if note is None:
             cell.add_note(text)
@@ -218,10 +278,11 @@ def _mark(book: xw.Book, findings: list[Finding], entries: list[Entry]) -> None:
             note.text = text
 
 
-def _restore_marks(book: xw.Book, entries: list[Entry]) -> tuple[int, int]:
+def _restore_marks(book: xw.Book, entries: list[Entry], kinds: tuple[str, ...]) -> tuple[int, int]:
     """Put back the fill and note of each marked cell still showing the mark; (restored, changed)."""
     restored = changed = 0
-    for entry, cell in workbook.cells(book, (e for e in entries if e.kind == MARK)):
+    # Latest first: a cell marked twice gets its own colour back last.
+    for entry, cell in workbook.cells(book, reversed([e for e in entries if e.kind in kinds])):
         intact = True
         if rgb_hex(cell.color) == entry.color:
             cell.color = hex_rgb(entry.old_color)
@@ -372,25 +433,364 @@ def _write_figures(book: xw.Book, figures) -> None:
         sheet.range((1, column)).column_width = width
 
 
-# -- waiting for other parts of the core -------------------------------------------------------
+# -- 汇总局机关与二级机构 ------------------------------------------------------------------------
 
 
 @_entry
 def consolidate(book: xw.Book) -> None:
-    # NOT DONE: needs pytoolkit.consolidate (being written); wire it here, then set ready=True.
-    _not_yet(book, "consolidate")
+    """Write the 汇总 of the unit sheets as toolkit sheets “汇总-…” and fill the PE form's 汇总 row."""
+    claim_sheets(book, (CONSOLIDATION_SHEET, RECORD_SHEET))
+    # 合并数: internal flows between 局机关 and 二级机构 eliminated (RULES.md §5); the 汇总说明 sheet
+    # and the message say what was eliminated, or why not.
+    out = consolidate_open_book(workbook.read_book(book), eliminate=True)
+    result = out.result
+    try:
+        if len(result.included) < 2:
+            raise PytoolkitError(_too_few_units(result))
+        names = [s.name for s in out.sheets]
+        claim_sheets(book, names)
+        active = None
+        with book.app.properties(screen_updating=False):
+            record = workbook.read_record(book)
+            previous = workbook.entries_by_cell(record, SUM_FILL)
+            fills: list[Entry] = []
+            try:
+                form = _fill_form(book, out.form_fills, previous, fills)
+            finally:
+                workbook.write_record(book, [e for e in record if e.kind != SUM_FILL] + fills)
+            for sheet in list(book.sheets):  # 汇总 tables of an earlier run the book no longer has
+                if sheet.name.startswith(SUMMARY_PREFIX) and sheet.name not in names \
+                        and workbook.is_toolkit_sheet(sheet):
+                    sheet.delete()
+            written = [_write_summary_sheet(book, s) for s in out.sheets]
+            notes = _write_consolidation_notes(book, out, form)
+            active = written[0] if written else notes
+        active.activate()
+        book.app.alert(_consolidation_text(out, form), title=TITLE, mode="info")
+    finally:
+        result.close()
+
+
+@dataclass
+class _FormFill:
+    """What happened to the 绩效自评表 汇总 row: cells filled, and cells holding the user's number."""
+
+    filled: int = 0
+    kept: list[tuple[CellRef, object, Decimal]] = field(default_factory=list)  # (cell, user's value, sum)
+
+    @property
+    def differing(self) -> list[tuple[CellRef, object, Decimal]]:
+        return [k for k in self.kept if not _same_number(k[1], float(k[2]))]
+
+
+def _fill_form(book: xw.Book, form_fills: list[tuple[CellRef, Decimal]], previous: dict[tuple[str, str], Entry],
+               fills: list[Entry]) -> _FormFill:
+    """Write each sum into an empty cell or one still holding the toolkit's recorded sum."""
+    sheets = {sheet.name: sheet for sheet in user_sheets(book)}
+    done = _FormFill()
+    for ref, total in form_fills:
+        sheet = sheets.get(ref.sheet)
+        if sheet is None:
+            continue
+        address = ref.a1
+        cell = sheet.range(address)
+        current = cell.value
+        prior = previous.pop((ref.sheet, address), None)
+        ours = prior is not None and _same_number(current, prior.value)
+        if not (ours or current in (None, "")):
+            done.kept.append((ref, current, total))  # the user's own number (or formula): never overwritten
+            continue
+        value = _number(total)
+        if current != value:
+            cell.value = value
+        done.filled += 1
+        fills.append(Entry(SUM_FILL, ref.sheet, address, value=value))
+    fills.extend(previous.values())  # cells no longer summed keep their record while they keep our value
+    return done
+
+
+def _too_few_units(result: ConsolidationResult) -> str:
+    units = result.included
+    text = "没有找到可以汇总的多个单位，工作簿未改动。\n\n"
+    if len(units) == 1:
+        text += f"本工作簿只识别出一个单位（{units[0].name}）。"
+    text += ("汇总要求各单位的报表分别放在以单位命名的工作表中，如“局机关”“二级机构1”“二级机构2”"
+             "（也可以一表一页，如“局机关-收入支出决算总表”），每张表的表名和表头完整。")
+    unknown = [f for f in result.all_findings if f.rule in ("consolidate.unit_unknown", "consolidate.no_tables")]
+    if unknown:
+        text += "\n\n" + "\n".join(f"· {f.message}" for f in unknown[:5])
+    return text
+
+
+def _write_summary_sheet(book: xw.Book, table: SummarySheet) -> Any:
+    """One 汇总 table as the core laid it out: values, merged areas, number formats, widths."""
+    width = max((len(row) for row in table.cells), default=0)
+    sheet = toolkit_sheet(book, table.name, width=width)
+    write_rows(sheet, (1, 1), [[_grid_value(v) for v in row] for row in table.cells])
+    for area in table.merged:
+        sheet.range(area).merge()  # after the values: only each area's top-left cell holds one
+    for run in _runs(table.amount_cells):
+        sheet.range(run).number_format = table.number_format
+    for letter, column_width in table.column_widths.items():
+        sheet.range(f"{letter}1").column_width = column_width
+    return sheet
+
+
+def _grid_value(value: object) -> object:
+    if isinstance(value, str):
+        return text_cell(value) if value else None  # text, never a formula (SummarySheet)
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+_A1 = re.compile(r"^([A-Z]+)(\d+)$")
+
+
+def _runs(addresses: Iterable[str]) -> list[str]:
+    """Cells (“C6”) as runs of adjacent cells in a row (“C6:H6”): one call to Excel per run."""
+    by_row: dict[int, list[int]] = defaultdict(list)
+    for address in addresses:
+        m = _A1.match(address)
+        if m:
+            col = 0
+            for ch in m.group(1):
+                col = col * 26 + ord(ch) - 64
+            by_row[int(m.group(2))].append(col)
+    out = []
+    for row, cols in sorted(by_row.items()):
+        cols = sorted(set(cols))
+        start = prev = cols[0]
+        for col in [*cols[1:], None]:
+            if col is not None and col == prev + 1:
+                prev = col
+                continue
+            first, last = a1(row - 1, start - 1), a1(row - 1, prev - 1)
+            out.append(first if first == last else f"{first}:{last}")
+            if col is not None:
+                start = prev = col
+    return out
+
+
+def _eliminations(result: ConsolidationResult) -> list[str]:
+    lines = []
+    for e in result.eliminations:
+        if e.amount:
+            lines.append(f"{e.title}：抵销 {format_amount(e.amount)} 万元"
+                         f"（{'、'.join(e.payers)} → {'、'.join(e.receivers)}）")
+        else:
+            lines.append(f"{e.title}：支付方 {format_amount(e.paid)} 万元，收到方 {format_amount(e.received)} 万元，"
+                         "两方不等，未抵销，请核对")
+    return lines
+
+
+def _consolidation_text(out: OpenBookConsolidation, form: _FormFill) -> str:
+    result = out.result
+    units = result.included
+    listed = "、".join(f"{u.name}（{'、'.join(u.money_units) or '—'}）" for u in units)
+    text = f"汇总完成：参与汇总的单位 {len(units)} 个：{listed}。元表已精确换算为万元，汇总表一律为万元。"
+    skipped = [u for u in result.units if u.role != "form" and not u.included]
+    if skipped:
+        text += f"\n未参与汇总：{'、'.join(u.name for u in skipped)}（原因见“{CONSOLIDATION_SHEET}”）。"
+    eliminated = _eliminations(result)
+    if eliminated:
+        text += f"\n\n内部往来（上级单位“{result.parent}”）：\n" + "\n".join(f"· {line}" for line in eliminated)
+        text += "\n汇总表为抵销后的合并数；整体支出绩效自评表、“三公”经费为直接相加。"
+    else:
+        text += "\n\n各单位之间没有内部往来，汇总数即各单位直接相加。"
+    sheets = [s.name for s in out.sheets]
+    if sheets:
+        text += f"\n\n已写出 {len(sheets)} 张汇总表（“{sheets[0]}”等）和“{CONSOLIDATION_SHEET}”表。"
+    if out.form_fills:
+        text += f"\n整体支出绩效自评表“{SUMMARY_UNIT}”行：填入 {form.filled} 个单元格。"
+        if form.kept:
+            text += f"{len(form.kept)} 个单元格已有您填写的数，未改动"
+            differing = form.differing
+            text += (f"，其中 {len(differing)} 个与各单位之和不同，见“{CONSOLIDATION_SHEET}”。" if differing else "。")
+    counts = summary(out.findings)
+    text += (f"\n\n各单位及汇总表的校验：错误 {counts['error']} 条，核实 {counts['warning']} 条，"
+             f"提示 {counts['info']} 条，见“{CONSOLIDATION_SHEET}”表。")
+    return text
+
+
+def _write_consolidation_notes(book: xw.Book, out: OpenBookConsolidation, form: _FormFill) -> Any:
+    """The 汇总说明 sheet: units, eliminations, the PE row's cells the user had filled, findings."""
+    result = out.result
+    sheet = toolkit_sheet(book, CONSOLIDATION_SHEET)
+    names = {s.name for s in book.sheets}
+    year = f"{result.year}年度" if result.year else ""
+    name = "" if result.name == "汇总" else result.name  # core's fallback when the units share no name
+    rows: list[list] = [
+        [text_cell(f"{name}{year}部门决算汇总说明（决算工具生成，再次汇总时重写）")],
+        [text_cell("行按科目编码（无编码的按行名）对应，列按表头对应；元表按10000精确换算为万元，十进制精确相加；"
+                   "各单位先逐户校验，汇总后再按同样的勾稽关系校验一次。")],
+        [],
+        [text_cell("参与汇总的单位")],
+        [text_cell(h) for h in ("序号", "单位", "来源", "金额单位", "状态", "错误", "核实")],
+    ]
+    for number, u in enumerate(result.units, 1):
+        rows.append([number, text_cell(u.name), text_cell(u.source), text_cell("、".join(u.money_units) or "—"),
+                     text_cell(u.status), u.errors, u.warnings])
+    rows.append([])
+    rows.append([text_cell("内部往来抵销")])
+    eliminated = _eliminations(result)
+    if result.eliminations:
+        rows.append([text_cell(h) for h in ("序号", "内部往来", "支付方", "支付金额(万元)", "收到金额(万元)",
+                                            "抵销金额(万元)", "说明")])
+        for number, (e, line) in enumerate(zip(result.eliminations, eliminated, strict=True), 1):
+            rows.append([number, text_cell(e.title), text_cell("、".join(e.payers)), _number(e.paid),
+                         _number(e.received), _number(e.amount), text_cell(line)])
+    else:
+        rows.append([text_cell("各单位之间没有内部往来，汇总数即各单位直接相加。")])
+    if form.kept:
+        rows.append([])
+        rows.append([text_cell(f"整体支出绩效自评表“{SUMMARY_UNIT}”行中已有您填写内容的单元格（未改动）")])
+        rows.append([text_cell(h) for h in ("序号", "单元格", "", "您填写的", "各单位之和", "", "说明")])
+        for number, (ref, value, total) in enumerate(form.kept, 1):
+            same = _same_number(value, float(total))
+            link = hyperlink(ref.sheet, ref.a1, f"{ref.sheet}!{ref.a1}") if ref.sheet in names else text_cell(ref.a1)
+            rows.append([number, link, None, value if isinstance(value, int | float) else text_cell(str(value)),
+                         _number(total), None, text_cell("一致" if same else "与各单位之和不同，请核对")])
+    findings = out.findings
+    summary_ids = {id(f) for f in result.summary_findings}
+    tables = {s.table_id: s.name for s in out.sheets}
+    counts = summary(findings)
+    rows.append([])
+    rows.append([text_cell(f"发现的问题：错误{counts['error']}条，核实{counts['warning']}条，提示{counts['info']}条"
+                           "（“汇总-…”表的问题指向汇总表，其余指向各单位的工作表）")])
+    rows.append([text_cell(h) for h in _RESULT_HEADERS[:8]])
+    ordered = sorted(findings, key=lambda f: _RANK[f.severity])
+    for number, f in enumerate(ordered, 1):
+        where_sheet, cell = f.location.sheet, f.location.cell
+        if id(f) in summary_ids:  # located in the 汇总 as the core rendered it: the table's 汇总 sheet
+            where_sheet = tables.get(f.table, "")
+        if where_sheet and where_sheet in names and cell:
+            where = hyperlink(where_sheet, cell, f"{where_sheet}!{cell}")
+        else:
+            text = str(f.location) if id(f) not in summary_ids else f"汇总：{f.location}"
+            where = text_cell(text) if text else None
+        rows.append([number, text_cell(f.severity.label), text_cell(f.rule), where, text_cell(f.message),
+                     _number(f.expected), _number(f.actual), _number(f.difference)])
+    write_rows(sheet, (1, 1), rows)
+    for column, width in enumerate(_CONSOLIDATION_WIDTHS, 1):
+        sheet.range((1, column)).column_width = width
+    return sheet
+
+
+# -- 核对情况说明 / 生成情况说明 ---------------------------------------------------------------------
 
 
 @_entry
 def narrative_check(book: xw.Book) -> None:
-    # NOT DONE: needs pytoolkit.narrative (claim extraction and checks); then ready=True.
-    _not_yet(book, "narrative_check")
+    """Check the 情况说明 sheet against the tables, mark failing paragraphs, write 情况说明核对."""
+    claim_sheets(book, (NARRATIVE_RESULT_SHEET, RECORD_SHEET))
+    sheet = workbook.find_sheet(book, NARRATIVE_SHEET)
+    if sheet is None:
+        book.app.alert(NO_NARRATIVE, title=TITLE, mode="info")
+        return
+    handed_over = workbook.is_toolkit_sheet(sheet)
+    if handed_over:  # a draft the user renamed 情况说明: theirs now, and read as their text
+        workbook.release_sheet(sheet)
+    model = _recognised(book)
+    doc = from_book(model)
+    if doc is None or not any(line.text.strip() for line in doc.lines):
+        book.app.alert(f"“{NARRATIVE_SHEET}”表是空的，没有可核对的文字。\n\n" + NO_NARRATIVE.split("\n\n", 1)[1],
+                       title=TITLE, mode="info")
+        return
+    findings = check_narrative(doc, model)
+    text_sheet = model.sheet(NARRATIVE_SHEET)
+    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        if f.location.file == doc.name and f.location.line:
+            by_cell[(NARRATIVE_SHEET, _paragraph_cell(text_sheet, f.location.line))].append(f)
+    with book.app.properties(screen_updating=False):
+        record = workbook.read_record(book)
+        _restore_marks(book, record, (TEXT_MARK,))
+        marks: list[Entry] = []
+        try:
+            _mark(book, by_cell, marks, TEXT_MARK)
+        finally:
+            workbook.write_record(book, [e for e in record if e.kind != TEXT_MARK] + marks)
+        results = _write_narrative_results(book, doc.name, findings, text_sheet)
+    results.activate()
+    counts = summary(findings)
+    text = f"情况说明核对完成：错误 {counts['error']} 条，核实 {counts['warning']} 条，提示 {counts['info']} 条。"
+    if findings:
+        text += (f"\n\n已在“{NARRATIVE_SHEET}”表的 {len(marks)} 段标上底色和批注（红：错误，黄：核实，蓝：提示），"
+                 f"全部问题见“{NARRATIVE_RESULT_SHEET}”表，点击“段落”可跳到该段。\n按“清除校验标记”可恢复原样。")
+    else:
+        text += "\n\n未发现问题。"
+    if not model.tables:
+        text += "\n\n工作簿中没有识别出报表（如“收入支出决算总表”），只核对了文中数字之间的关系。"
+    if handed_over:
+        text += (f"\n\n“{NARRATIVE_SHEET}”表原是决算工具生成的初稿，已去掉其中的决算工具标记（{MARKER_CELL}单元格），"
+                 "今后作为您自己的表对待。")
+    book.app.alert(text, title=TITLE, mode="info")
+
+
+def _paragraph_cell(sheet: ModelSheet | None, line: int) -> str:
+    """The cell of a 情况说明 line (a row, ``narrative.from_book``): its first non-blank cell, else A."""
+    row = sheet.cells[line - 1] if sheet is not None and 0 < line <= len(sheet.cells) else []
+    col = next((c for c, v in enumerate(row) if v not in (None, "") and str(v).strip()), 0)
+    return a1(line - 1, col)
+
+
+def _write_narrative_results(book: xw.Book, doc_name: str, findings: list[Finding], text_sheet) -> Any:
+    sheet = toolkit_sheet(book, NARRATIVE_RESULT_SHEET)
+    counts = summary(findings)
+    title = (f"{doc_name} 核对结果：错误{counts['error']}条，核实{counts['warning']}条，提示{counts['info']}条。"
+             "点击“段落”可跳到该段；“清除校验标记”可去掉标记。")
+    rows: list[list] = [[text_cell(title)], [text_cell(h) for h in _NARRATIVE_HEADERS]]
+    ordered = sorted(findings, key=lambda f: (f.location.line or 0, _RANK[f.severity]))
+    for number, f in enumerate(ordered, 1):
+        line = f.location.line
+        if line:
+            where = hyperlink(NARRATIVE_SHEET, _paragraph_cell(text_sheet, line), f"第{line}行")
+        else:
+            where = text_cell(str(f.location)) if str(f.location) else None
+        rows.append([
+            number, text_cell(f.severity.label), text_cell(f.rule), where,
+            text_cell(f.location.text) if f.location.text else None, text_cell(f.message),
+            _number(f.expected), _number(f.actual), _number(f.difference),
+        ])
+    write_rows(sheet, (1, 1), rows)
+    for number, f in enumerate(ordered, 3):
+        sheet.range((number, 2)).color = MARK_COLORS[f.severity]
+    for column, width in enumerate(_NARRATIVE_WIDTHS, 1):
+        sheet.range((1, column)).column_width = width
+    return sheet
 
 
 @_entry
 def narrative_write(book: xw.Book) -> None:
-    # NOT DONE: needs pytoolkit.narrative (draft writer); then ready=True.
-    _not_yet(book, "narrative_write")
+    """Write a draft 情况说明 from the book's tables into the toolkit sheet 情况说明(初稿)."""
+    claim_sheets(book, (DRAFT_SHEET,))
+    model = _recognised(book)
+    if not model.tables:
+        raise PytoolkitError("没有识别出任何标准决算表，无法生成情况说明。请确认表名（如“收入支出决算总表”）"
+                             "写在表格上方、表头完整。")
+    d = draft(model)
+    paragraphs = [d.title, *(text for _, text in d.blocks)]
+    blanks = [r for r, text in enumerate(paragraphs, 1) if BLANK in text or DRAFT_FILL in text]
+    with book.app.properties(screen_updating=False):
+        sheet = toolkit_sheet(book, DRAFT_SHEET)
+        write_rows(sheet, (1, 1), [[text_cell(text)] for text in paragraphs])
+        sheet.range((1, 1)).column_width = _DRAFT_WIDTH
+        sheet.range((1, 1), (len(paragraphs), 1)).wrap_text = True
+        for row in blanks:
+            sheet.range((row, 1)).color = BLANK_COLOR
+    sheet.activate()
+    text = (f"已写出“{DRAFT_SHEET}”表：{len(paragraphs)} 段（A列每行一段），数字全部按报表计算，四舍五入保留2位小数。"
+            f"\n其中 {len(blanks)} 段有“{DRAFT_FILL}”或“{BLANK}”（黄色底色），需要您补充原因和说明。")
+    t1 = model.all("T1")
+    if len(t1) > 1:
+        text += (f"\n\n工作簿中有 {len(t1)} 张收入支出决算总表（多个单位），初稿按工作表“{t1[0].sheet}”中的一张写成；"
+                 "部门汇总的情况说明请在汇总后的工作簿中生成。")
+    text += (f"\n\n补全后，把该表改名为“{NARRATIVE_SHEET}”，再点“核对情况说明”即可核对。"
+             f"注意：再次点“生成情况说明”会重写“{DRAFT_SHEET}”表，请先改名保存您的修改。")
+    if workbook.find_sheet(book, NARRATIVE_SHEET) is not None:
+        text += f"\n您自己的“{NARRATIVE_SHEET}”表未改动。"
+    book.app.alert(text, title=TITLE, mode="info")
 
 
 @_entry

@@ -5,17 +5,21 @@
 values blank and listed (as the file reader does), and the merged areas. The core then recognises
 and checks it exactly as it does a file.
 
-Sheets the toolkit writes (校验结果, 派生数 and the hidden record 决算工具记录) carry ``MARKER`` in
-``MARKER_CELL``, the convention of the annotated copy (``pytoolkit.io.annotate``), so a copy made
-by ``pytoolkit validate --annotate`` and opened in Excel is recognised too. Only such sheets are
-ever cleared or deleted; a user sheet with one of their names stops the action before anything
-changes (``claim_sheets``).
+Sheets the toolkit writes (校验结果, 派生数, 汇总-…, 汇总说明, 情况说明核对, 情况说明(初稿) and the
+hidden record 决算工具记录) carry ``MARKER`` in ``MARKER_CELL``, the convention of the annotated
+copy (``pytoolkit.io.annotate``), so a copy made by ``pytoolkit validate --annotate`` and opened in
+Excel is recognised too. A 汇总 table as wide as column J (the “三公” table: its title is merged
+across J1, and a value inside a merged area is lost when Excel merges) carries the marker in row 1
+two columns right of the table instead, which is then the sheet's last used column
+(``is_toolkit_sheet`` looks there too). Only such sheets are ever cleared or deleted; a user sheet
+with one of their names stops the action before anything changes (``claim_sheets``).
 
-The record lists every cell the toolkit changed in a user sheet: for a validation mark the
-cell's previous fill and note and the ones the toolkit set, for a derived figure the value
-written. ``清除校验标记`` restores from it, and only where the cell still shows what the toolkit
-set (a colour or note the user changed since is theirs now); ``填充完成率与增减率`` refills only
-cells that still hold its own earlier value.
+The record lists every cell the toolkit changed in a user sheet: for a mark (校验勾稽关系 ``MARK``,
+核对情况说明 ``TEXT_MARK``) the cell's previous fill and note and the ones the toolkit set, for a
+figure written into an empty cell (填充完成率与增减率 ``FILL``, the 绩效自评表 汇总 row ``SUM_FILL``)
+the value written. ``清除校验标记`` restores marks from it, and only where the cell still shows
+what the toolkit set (a colour or note the user changed since is theirs now); a figure is
+rewritten only in a cell that still holds the toolkit's own earlier value.
 
 Everything written as text goes through ``text_cell``: Excel parses a value assigned through its
 object model as if typed ("=…" becomes a formula, "001" the number 1), and a leading apostrophe
@@ -32,13 +36,19 @@ from typing import Any
 from pytoolkit.errors import PytoolkitError
 from pytoolkit.io.annotate import MARKER, RESULT_SHEET
 from pytoolkit.model import Book, Sheet, column_letter
+from pytoolkit.narrative.text import SHEET_NAME
 
 __all__ = [
+    "CONSOLIDATION_SHEET",
     "DERIVED_SHEET",
+    "DRAFT_SHEET",
     "MARKER",
     "MARKER_CELL",
+    "NARRATIVE_RESULT_SHEET",
+    "NARRATIVE_SHEET",
     "RECORD_SHEET",
     "RESULT_SHEET",
+    "SUMMARY_PREFIX",
     "Entry",
     "claim_sheets",
     "find_sheet",
@@ -51,10 +61,20 @@ __all__ = [
 ]
 
 MARKER_CELL = "J1"
+MARKER_COLUMN = 10  # J
 DERIVED_SHEET = "派生数"
 RECORD_SHEET = "决算工具记录"
+SUMMARY_PREFIX = "汇总-"  # the 汇总 tables (pytoolkit.consolidate.consolidate_open_book names them)
+CONSOLIDATION_SHEET = "汇总说明"
+NARRATIVE_SHEET = SHEET_NAME  # 情况说明: the user's text, read by the narrative checker, never written
+NARRATIVE_RESULT_SHEET = "情况说明核对"
+DRAFT_SHEET = "情况说明(初稿)"
 MARK = "标记"  # a record entry: a validation mark (fill and note) on a user cell
+TEXT_MARK = "说明标记"  # a record entry: a 核对情况说明 mark on a paragraph of the 情况说明 sheet
 FILL = "填充"  # a record entry: a derived figure written into an empty user cell
+SUM_FILL = "汇总填充"  # a record entry: a 绩效自评表 汇总 row cell filled with the sum of its unit rows
+KINDS = (MARK, TEXT_MARK, FILL, SUM_FILL)
+MARKS = (MARK, TEXT_MARK)
 
 # What xlwings' err_to_str gives for an error cell; the reader reads these as blank.
 EXCEL_ERRORS = frozenset({
@@ -139,7 +159,11 @@ def merged_areas(sheet: Any, top: int, left: int, bottom: int, right: int) -> li
 
 
 def is_toolkit_sheet(sheet: Any) -> bool:
-    return sheet.range(MARKER_CELL).value == MARKER
+    if sheet.range(MARKER_CELL).value == MARKER:
+        return True
+    # A wide 汇总 table: the marker is right of it in row 1, the last used column (module docstring).
+    last = sheet.used_range.last_cell.column
+    return last > MARKER_COLUMN and sheet.range((1, last)).value == MARKER
 
 
 def user_sheets(xl_book: Any) -> list:
@@ -164,8 +188,16 @@ def claim_sheets(xl_book: Any, names: Iterable[str]) -> None:
             )
 
 
-def toolkit_sheet(xl_book: Any, name: str, *, hidden: bool = False) -> Any:
-    """The toolkit's sheet ``name``, emptied if it exists (after ``claim_sheets``), else added last."""
+def marker_column(width: int) -> int:
+    """Where the marker of a sheet whose content is ``width`` columns wide goes (row 1)."""
+    return MARKER_COLUMN if width < MARKER_COLUMN else width + 2
+
+
+def toolkit_sheet(xl_book: Any, name: str, *, hidden: bool = False, width: int = 0) -> Any:
+    """The toolkit's sheet ``name``, emptied if it exists (after ``claim_sheets``), else added last.
+
+    ``width``: how many columns the caller will fill from column A (the marker stays clear of them).
+    """
     sheet = find_sheet(xl_book, name)
     if sheet is not None:
         if not is_toolkit_sheet(sheet):  # claim_sheets was not called: never clear a user sheet
@@ -174,10 +206,20 @@ def toolkit_sheet(xl_book: Any, name: str, *, hidden: bool = False) -> Any:
     else:
         sheets = list(xl_book.sheets)
         sheet = xl_book.sheets.add(name, after=sheets[-1] if sheets else None)
-    sheet.range(MARKER_CELL).value = MARKER
+    sheet.range((1, marker_column(width))).value = MARKER
     if hidden:
         sheet.visible = False
     return sheet
+
+
+def release_sheet(sheet: Any) -> None:
+    """Remove the toolkit's marker from ``sheet``: from now on it is the user's."""
+    if sheet.range(MARKER_CELL).value == MARKER:
+        sheet.range(MARKER_CELL).value = None
+        return
+    last = sheet.used_range.last_cell.column
+    if sheet.range((1, last)).value == MARKER:
+        sheet.range((1, last)).value = None
 
 
 def delete_toolkit_sheet(xl_book: Any, name: str) -> bool:
@@ -228,14 +270,14 @@ def hex_rgb(text: str) -> tuple[int, int, int] | None:
 class Entry:
     """One user cell the toolkit changed."""
 
-    kind: str  # MARK or FILL
+    kind: str  # one of KINDS
     sheet: str
     cell: str  # "C7"
-    old_color: str = ""  # "#RRGGBB"; "" = no fill (MARK)
-    old_note: str | None = None  # None = the cell had no note (MARK)
-    color: str = ""  # the fill the toolkit set (MARK)
-    note: str = ""  # the note text the toolkit set (MARK)
-    value: float | None = None  # the value the toolkit wrote (FILL)
+    old_color: str = ""  # "#RRGGBB"; "" = no fill (MARKS)
+    old_note: str | None = None  # None = the cell had no note (MARKS)
+    color: str = ""  # the fill the toolkit set (MARKS)
+    note: str = ""  # the note text the toolkit set (MARKS)
+    value: float | None = None  # the value the toolkit wrote (FILL, SUM_FILL)
 
     def row(self) -> list:
         texts = (self.kind, self.sheet, self.cell, self.old_color, "是" if self.old_note is not None else "否",
@@ -246,7 +288,7 @@ class Entry:
     def from_row(cls, row: list) -> Entry | None:
         row = [*row, *([None] * (len(_RECORD_HEADERS) - len(row)))]
         kind, sheet, cell, old_color, had_note, old_note, color, note, value = row[: len(_RECORD_HEADERS)]
-        if kind not in (MARK, FILL) or not sheet or not cell:
+        if kind not in KINDS or not sheet or not cell:
             return None
         return cls(
             kind, _text(sheet), _text(cell), _text(old_color), _text(old_note) if had_note == "是" else None,

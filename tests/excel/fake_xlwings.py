@@ -4,13 +4,16 @@ Shaped like xlwings 0.37.8 (``xlwings.main``): ``Book`` (name, fullname, sheets,
 ``Sheets`` (iteration, lookup by name or index, ``add(name, before, after)``, ``active``),
 ``Sheet`` (name, range, [] lookup, used_range, clear, delete, visible, activate), ``Range``
 (row, column, shape, last_cell, options(ndim, err_to_str), value, color, note / add_note,
-number_format, merge_cells, merge_area, column_width) and ``App`` (alert, properties).
+number_format, wrap_text, merge_cells, merge_area, merge, column_width) and ``App`` (alert,
+properties). A sheet can be renamed (``sheet.name = …``) as in Excel.
 
 It behaves like Excel where the entry points rely on it: values are doubles (an int read from a
 file comes back as a float), a text assigned with a leading apostrophe is stored without it, a
 text starting with "=" becomes a formula, an error cell reads as None unless ``err_to_str``,
-``merge_cells`` of a block is True / False / None (mixed), ``used_range`` covers values and
-formatting, adding a sheet whose name exists fails, ``add_note`` on a cell with a note fails.
+``merge_cells`` of a block is True / False / None (mixed), ``merge`` keeps only the top-left
+value (xlwings merges with alerts off, so Excel drops the others silently), ``used_range`` covers
+values and formatting, adding or renaming to a sheet name that exists fails, ``add_note`` on a
+cell with a note fails.
 Anything it does not know raises, so the entry points cannot silently use more of xlwings than
 this fake (and these tests) cover.
 
@@ -59,9 +62,11 @@ class FakeCell:
     color: tuple[int, int, int] | None = None
     note: str | None = None
     number_format: str = "General"
+    wrap_text: bool = False
 
     def used(self) -> bool:
-        return self.value is not None or self.error is not None or self.color is not None or self.note is not None
+        return (self.value is not None or self.error is not None or self.color is not None or self.note is not None
+                or self.wrap_text)
 
 
 class FakeNote:
@@ -189,6 +194,16 @@ class FakeRange:
             self.sheet.cell(r, c).number_format = value
 
     @property
+    def wrap_text(self) -> bool | None:
+        flags = {self.sheet.cell(r, c).wrap_text for r, c in self._cells()}
+        return flags.pop() if len(flags) == 1 else None
+
+    @wrap_text.setter
+    def wrap_text(self, value: bool) -> None:
+        for r, c in self._cells():
+            self.sheet.cell(r, c).wrap_text = bool(value)
+
+    @property
     def column_width(self) -> float:
         return self.sheet.column_widths.get(self.c0, 8.43)
 
@@ -220,6 +235,21 @@ class FakeRange:
         flags = {self.sheet.merged_area_of(r, c) is not None for r, c in self._cells()}
         return flags.pop() if len(flags) == 1 else None
 
+    def merge(self, across: bool = False) -> None:
+        if across:
+            raise NotImplementedError("fake xlwings: merge(across=True) not faked")
+        if self.shape == (1, 1):
+            return
+        for area in list(self.sheet.merged):
+            r0, c0, r1, c1 = area
+            if r0 <= self.r1 and self.r0 <= r1 and c0 <= self.c1 and self.c0 <= c1:
+                raise ValueError(f"fake xlwings: {self.address} overlaps a merged area")
+        for r, c in self._cells():
+            if (r, c) != (self.r0, self.c0) and (r, c) in self.sheet.cells:
+                cell = self.sheet.cells[(r, c)]
+                cell.value, cell.formula, cell.error = None, None, None
+        self.sheet.merged.append((self.r0, self.c0, self.r1, self.c1))
+
     @property
     def merge_area(self) -> FakeRange:
         area = self.sheet.merged_area_of(self.r0, self.c0)
@@ -242,6 +272,14 @@ class FakeSheet:
     @property
     def name(self) -> str:
         return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        if not value or len(value) > 31 or any(ch in value for ch in "\\/?*[]"):
+            raise ValueError(f"fake xlwings: Excel refuses the sheet name {value!r}")
+        if self.book is not None and any(s is not self and s.name.lower() == value.lower() for s in self.book.sheets):
+            raise ValueError(f"fake xlwings: a sheet named {value!r} exists (Excel refuses it)")
+        self._name = value
 
     def cell(self, r: int, c: int) -> FakeCell:
         return self.cells.setdefault((r, c), FakeCell())
@@ -439,7 +477,8 @@ class FakeBook:
             if names is not None and sheet.name not in names:
                 continue
             cells = {
-                (r, c): (cell.value, cell.formula, cell.error, cell.color, cell.note, cell.number_format)
+                (r, c): (cell.value, cell.formula, cell.error, cell.color, cell.note, cell.number_format,
+                         cell.wrap_text)
                 for (r, c), cell in sheet.cells.items()
                 if cell.used() or cell.number_format != "General"
             }
