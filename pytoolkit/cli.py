@@ -217,7 +217,8 @@ def _positive_int(text: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pytoolkit",
-        description="部门决算工具：派生数计算、勾稽关系校验、汇总。退出码：0 无错误，1 有错误，2 输入无法使用。",
+        description="部门决算工具：勾稽关系校验、局机关与二级机构汇总、情况说明核对与生成、标准模板、Excel 加载项。"
+                    "退出码：0 无错误，1 有错误，2 输入无法使用。",
     )
     parser.add_argument("--version", action="version", version=f"pytoolkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="命令")
