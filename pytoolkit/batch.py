@@ -56,7 +56,7 @@ def check_file(path: Path, pack_paths: tuple[str, ...] = (), edition: str | None
     from .io.annotate import annotate
 
     try:
-        annotate(path, findings, annotate_to)
+        annotate(path, findings, annotate_to, book)
     except PytoolkitError as exc:
         return FileResult(path, findings, str(exc))
     return FileResult(path, findings, annotated=Path(annotate_to))

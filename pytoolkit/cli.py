@@ -186,8 +186,8 @@ def cmd_demo(args) -> int:
     console.rule("[bold]勾稽关系校验[/bold]")
     render_text(console, seed_path, findings)
     annotated = out_dir / "示例_校验标注.xlsx"
-    annotate(seed_path, findings, annotated)
-    console.print(f"\n标注副本（问题单元格着色并加批注，另有“校验结果”表）：{annotated}")
+    annotate(seed_path, findings, annotated, book)
+    console.print(f"\n标注副本（问题单元格着色并加批注，另有“校验结果”表和“预算与决算”图表）：{annotated}")
     console.print(
         "\n[dim]说明：上面列出的错误来自原始公开文件本身——整体支出绩效自评表中的收入来源、“三公”经费"
         "与公开表不一致。[/dim]"

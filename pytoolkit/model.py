@@ -14,6 +14,10 @@ from typing import NamedTuple
 
 from .tables.catalog import TableDef
 
+# Written in row 1 of every sheet the toolkit makes (校验结果, 预算与决算, the ribbon's sheets): a
+# later run replaces such a sheet but never a user's, and the recogniser does not read it as data.
+TOOLKIT_MARKER = "pytoolkit"
+
 
 def column_letter(col: int) -> str:
     """0-based column index → Excel letters (0 → A, 27 → AB)."""

@@ -17,6 +17,8 @@ from openpyxl.utils import get_column_letter
 
 from ..errors import InputError
 from ..findings import Finding, Severity
+from ..model import TOOLKIT_MARKER, Book
+from .charts import add_budget_sheet
 from .output import check_output, set_text, write_atomic
 
 RESULT_SHEET = "校验结果"
@@ -26,10 +28,12 @@ FILLS = {
     Severity.INFO: PatternFill("solid", fgColor="DDEBF7"),
 }
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-MARKER = "pytoolkit"  # written in the result sheet so a later run knows the sheet is ours
+MARKER = TOOLKIT_MARKER  # in J1 of the result sheet: a later run knows the sheet is ours
 
 
-def annotate(source: Path, findings: list[Finding], out: Path) -> Path:
+def annotate(source: Path, findings: list[Finding], out: Path, book: Book | None = None) -> Path:
+    """Write the annotated copy of ``source`` to ``out``; with the checked ``book``, also the
+    预算与决算 sheet (budget against actual, with charts) where the book states budgets."""
     source, out = Path(source), Path(out)
     if source.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError(f"{source.name}：只能为 .xlsx / .xlsm 工作簿生成标注副本。")
@@ -66,6 +70,8 @@ def annotate(source: Path, findings: list[Finding], out: Path) -> Path:
         text = "\n".join(f"[{f.severity.label}] {f.message}" for f in items)
         cell.comment = Comment(text[:30000], "pytoolkit 校验", width=360, height=min(60 + 40 * len(items), 400))
     _result_sheet(wb, findings, source.name)
+    if book is not None:
+        add_budget_sheet(wb, book)
     write_atomic(out, wb.save)
     return out
 

@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
-from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -39,6 +38,7 @@ from ..metrics import format_amount
 from ..model import Sheet
 from ..tables import catalog, codes
 from ..tables.catalog import CODED, SUMMARY_UNIT
+from .charts import bar_chart
 from .layout import BODY_FONT, BORDER, FONT_NAME, HEADER_FONT, NUMBER_FORMAT, SHEET_NAMES, TableLayout, write_table
 from .output import check_output, set_text, write_atomic
 
@@ -370,21 +370,12 @@ def _charts(wb: Workbook, result: ConsolidationResult) -> None:
         return
     data_ws = wb[UNITS_SHEET]
     heads = [h for h, *_ in KEY_FIGURES]
-    cats = Reference(data_ws, min_col=2, min_row=2, max_row=n + 1)
     specs = (("一般公共预算财政拨款支出：年初预算数与决算数", ("一般公共预算年初预算数", "一般公共预算支出决算数"),
               "A3"),
              ("本年收入与本年支出", ("本年收入合计", "本年支出合计"), "A25"))
     for title, series, anchor in specs:
-        chart = BarChart()
-        chart.type = "col"
-        chart.title = title
-        chart.y_axis.title = "万元"
-        chart.height, chart.width = 10, max(16, 1.2 * n)
-        for h in series:
-            col = 8 + heads.index(h)
-            chart.add_data(Reference(data_ws, min_col=col, min_row=1, max_row=n + 1), titles_from_data=True)
-        chart.set_categories(cats)
-        ws.add_chart(chart, anchor)
+        bar_chart(ws, data_ws, title=title, categories=(2, 2, n + 1), series=[8 + heads.index(h) for h in series],
+                  header_row=1, anchor=anchor, width=max(16, 1.2 * n), height=10)
 
 
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

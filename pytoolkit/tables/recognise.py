@@ -15,7 +15,7 @@ from decimal import Decimal
 from ..errors import ValueParseError
 from ..findings import Finding, Location, Severity
 from ..metrics import to_decimal
-from ..model import Book, Cell, CellRef, Row, Sheet, Table
+from ..model import TOOLKIT_MARKER, Book, Cell, CellRef, Row, Sheet, Table
 from . import catalog, codes
 from .catalog import CODED, FIXED, SUMMARY_UNIT, RowDef, TableDef, normalise_label
 from .derived_columns import derived_kind
@@ -143,6 +143,8 @@ class _Recogniser:
         self.book.findings.extend(self.findings)
 
     def sheet(self, sheet: Sheet) -> None:
+        if sheet.cells and TOOLKIT_MARKER in sheet.cells[0]:
+            return  # the toolkit's own output (校验结果, 预算与决算, …), not the unit's data
         grid = _Grid(sheet)
         titles = []
         for r in range(grid.height):
