@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..metrics import completion_rate
@@ -108,6 +109,11 @@ def add_budget_sheet(wb, book: Book) -> bool:
                   anchor=f"F{top}", width=max(14, 2.2 * len(rows)))
         next_chart = top + 20
         row += 3
+    # Printed on one landscape page: the tables on the left, the charts beside them.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 1
     ws.column_dimensions["A"].width = 34
     for letter in "BCD":
         ws.column_dimensions[letter].width = 13
