@@ -103,7 +103,7 @@ def _operands(ref: E.Ref, ctx: Context) -> list[Operand]:
 
 
 def _values(ref: E.Ref, ctx: Context) -> list[Decimal]:
-    """What ``_operands`` gives, values only: the fast path of a rule that holds."""
+    """What ``_operands`` gives, values only (for the compiled fast path)."""
     table = ctx.current_table if not ref.table else ctx.table(ref.table)
     if table is None:
         return []
@@ -117,16 +117,14 @@ def _values(ref: E.Ref, ctx: Context) -> list[Decimal]:
 _ZERO = Decimal(0)
 
 
-def evaluate(node, ctx: Context, used: list[Operand] | None) -> Decimal:
-    """The value of ``node``; with a list for ``used``, also the operands read (for a finding)."""
+def evaluate(node, ctx: Context, used: list[Operand]) -> Decimal:
+    """The value of ``node``, collecting in ``used`` the operands read (for a finding); the fast
+    path of a rule that holds is ``_compile``."""
     if isinstance(node, E.Num):
         return node.value
     if isinstance(node, E.Ref):
         if node.is_multi:
             raise E.ExpressionError("多行引用只能放在 sum() 中")
-        if used is None:
-            values = _values(node, ctx)
-            return values[0] if values else _ZERO
         ops = _operands(node, ctx)
         used.extend(ops)
         return ops[0].value if ops else _ZERO
@@ -145,9 +143,6 @@ def evaluate(node, ctx: Context, used: list[Operand] | None) -> Decimal:
         values = []
         for arg in node.args:
             if isinstance(arg, E.Ref):
-                if used is None:
-                    values.extend(_values(arg, ctx))
-                    continue
                 ops = _operands(arg, ctx)
                 used.extend(ops)
                 values.extend(o.value for o in ops)
@@ -255,11 +250,86 @@ _HOLDS = {"==": operator.eq, "!=": operator.ne, "<=": operator.le, ">=": operato
           ">": operator.gt}
 
 
+# -- the fast path: expressions compiled to closures over values --------------------------------
+# Most rules hold on most books, so a rule is first evaluated by a closure that reads values only;
+# ``evaluate`` runs again, collecting the operands for the finding, only when the rule fails.
+_Value = Callable[[Context], Decimal]
+
+
+def _compile(node) -> _Value:
+    if isinstance(node, E.Num):
+        value = node.value
+        return lambda ctx: value
+    if isinstance(node, E.Ref):
+        if node.is_multi:
+            raise E.ExpressionError("多行引用只能放在 sum() 中")
+        selectors, column = node.selectors, node.column
+        if node.table and len(selectors) == 1 and selectors[0][0] == "key":
+            tid, key = node.table, selectors[0][1]
+
+            def keyed(ctx: Context) -> Decimal:  # T1[收入总计].决算数: the common reference
+                table = ctx.tables.get(tid)
+                row = table.rows.get(key) if table is not None else None
+                cell = row.values.get(column) if row is not None else None
+                return cell.amount if cell is not None else _ZERO
+
+            return keyed
+
+        def ref(ctx: Context) -> Decimal:
+            values = _values(node, ctx)
+            return values[0] if values else _ZERO
+
+        return ref
+    if isinstance(node, E.Neg):
+        operand = _compile(node.operand)
+        return lambda ctx: -operand(ctx)
+    if isinstance(node, E.BinOp):
+        a, b = _compile(node.left), _compile(node.right)
+        if node.op == "+":
+            return lambda ctx: a(ctx) + b(ctx)
+        if node.op == "-":
+            return lambda ctx: a(ctx) - b(ctx)
+        if node.op == "*":
+            return lambda ctx: a(ctx) * b(ctx)
+
+        def divide(ctx: Context) -> Decimal:
+            d = b(ctx)
+            return a(ctx) / d if d else _ZERO
+
+        return divide
+    if isinstance(node, E.Call):
+        parts = [(arg, None) if isinstance(arg, E.Ref) else (None, _compile(arg)) for arg in node.args]
+        func = {"sum": lambda v: sum(v, _ZERO), "abs": lambda v: abs(v[0]), "min": min, "max": max}[node.func]
+
+        def call(ctx: Context) -> Decimal:
+            values: list[Decimal] = []
+            for ref, fn in parts:
+                if ref is not None:
+                    values.extend(_values(ref, ctx))
+                else:
+                    values.append(fn(ctx))
+            return func(values)
+
+        return call
+    raise E.ExpressionError(f"无法计算的表达式：{node!r}")
+
+
+_COMPILED: dict[int, tuple[object, _Value, _Value]] = {}
+
+
+def _compiled(node) -> tuple[_Value, _Value]:
+    """The closures of a comparison's two sides, built once per parsed rule."""
+    hit = _COMPILED.get(id(node))
+    if hit is None or hit[0] is not node:  # keyed by identity: hashing an AST walks all of it
+        hit = _COMPILED[id(node)] = (node, _compile(node.left), _compile(node.right))
+    return hit[1], hit[2]
+
+
 def _compare(rule: Rule, ctx: Context, file: str, key: str) -> Finding | None:
     node = rule.ast
     op = node.op
-    # Most rules hold: evaluate values only, and again with the operands only when one fails.
-    if _HOLDS[op](evaluate(node.left, ctx, None) - evaluate(node.right, ctx, None), 0):
+    left_value, right_value = _compiled(node)
+    if _HOLDS[op](left_value(ctx) - right_value(ctx), 0):
         return None
     used_left: list[Operand] = []
     used_right: list[Operand] = []

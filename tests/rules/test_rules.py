@@ -300,3 +300,32 @@ def test_seed_errors_are_exactly_its_real_inconsistencies(tmp_path):
         "XP.reception": (Decimal("4.54"), Decimal("4.50")),
     }
     assert sum(f.severity is Severity.ERROR for f in findings) == 4
+
+
+def test_compiled_fast_path_gives_the_evaluators_values(make_book, tmp_path):
+    """A rule is first evaluated by closures (engine._compile), and again by ``evaluate`` only when
+    it fails: both must give the same value for every side of every built-in expression rule."""
+    from pytoolkit.rules.engine import Context, _compile, _each_keys, evaluate
+
+    seed_path = tmp_path / "seed.xlsx"
+    write_book(seed_path, SEED)
+    books = [make_book("station"), make_book("station", {("T3", "2120804", "项目支出"): "29.99"}),
+             read_book(seed_path)]
+    compared = 0
+    for book in books:
+        ctx = Context(book)
+        for rule in (r for r in PACK_RULES if r.ast is not None):
+            if any(ctx.table(t) is None for t in rule.tables):
+                continue
+            keys = [None]
+            if rule.each_row:
+                table = ctx.table(rule.each_row["table"])
+                keys = _each_keys(table, rule.each_row, ctx) if table else []
+            for key in keys:
+                if key is not None:
+                    ctx.current_key, ctx.current_table = key, ctx.table(rule.each_row["table"])
+                for side in (rule.ast.left, rule.ast.right):
+                    assert _compile(side)(ctx) == evaluate(side, ctx, []), (rule.id, key)
+                    compared += 1
+            ctx.current_key, ctx.current_table = None, None
+    assert compared > 500
