@@ -1182,6 +1182,26 @@ def default_tables(sample: Any) -> list[str]:
     return [t.id for t in catalog.ALL_TABLES if t.id in wanted]
 
 
+def write_stacked(ws: Worksheet, sample: Any, tables: Sequence[str], *, money_unit: str = "万元") -> None:
+    """``sample``'s ``tables`` one under another in ``ws``, two blank rows between them: how
+    departments often keep a unit's tables on one sheet named after the unit (局机关, 二级机构1)."""
+    scratch = Workbook()
+    top = 0
+    for table_id in tables:
+        tmp = scratch.create_sheet()
+        write_table(tmp, catalog.BY_ID[table_id], sample.values.get(table_id, {}), unit_name=sample.name,
+                    year=sample.year, money_unit=money_unit)
+        for row in tmp.iter_rows():
+            for c in row:
+                if c.value is not None:
+                    target = ws.cell(row=c.row + top, column=c.column)
+                    target.value, target.data_type = c.value, c.data_type
+        for area in tmp.merged_cells.ranges:
+            ws.merge_cells(start_row=area.min_row + top, start_column=area.min_col, end_row=area.max_row + top,
+                           end_column=area.max_col)
+        top += tmp.max_row + 2
+
+
 def _cover(wb: Workbook, sample: Any, money_unit: str, formulas: bool = False) -> None:
     ws = wb.active
     ws.title = "封面"

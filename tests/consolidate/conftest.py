@@ -12,39 +12,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
 
-from pytoolkit.io.layout import default_tables, save_atomic, write_book, write_table
+from pytoolkit.io.layout import default_tables, save_atomic, write_book, write_stacked, write_table
 from pytoolkit.samples.data import DEPARTMENT, DEPARTMENT_PE, UnitSample
 from pytoolkit.tables import catalog
 from pytoolkit.tables.catalog import SUMMARY_UNIT
 
 SHEET_UNITS = ("局机关", "二级机构1", "二级机构2")
-
-
-def copy_sheet(src: Worksheet, dst: Worksheet, offset: int) -> int:
-    """Copy values and merged ranges of ``src`` into ``dst`` shifted down by ``offset`` rows."""
-    for row in src.iter_rows():
-        for c in row:
-            if c.value is not None:
-                target = dst.cell(row=c.row + offset, column=c.column)
-                target.value = c.value
-                target.data_type = c.data_type
-    for rng in src.merged_cells.ranges:
-        dst.merge_cells(start_row=rng.min_row + offset, start_column=rng.min_col,
-                        end_row=rng.max_row + offset, end_column=rng.max_col)
-    return src.max_row
-
-
-def stacked(ws: Worksheet, unit: UnitSample, tables: Sequence[str], money_unit: str = "万元") -> None:
-    """All of ``unit``'s tables one under another in ``ws``, two blank rows between them."""
-    scratch = Workbook()
-    offset = 0
-    for tid in tables:
-        tmp = scratch.create_sheet()
-        write_table(tmp, catalog.BY_ID[tid], unit.values.get(tid, {}), unit_name=unit.name, year=unit.year,
-                    money_unit=money_unit)
-        offset += copy_sheet(tmp, ws, offset) + 2
 
 
 def pe_values(blank_summary: bool = True) -> Mapping[str, Mapping[str, str]]:
@@ -67,7 +41,7 @@ def unit_sheets_book(path: Path, *, per_table: bool = False, money_units: Sequen
                 write_table(ws, catalog.BY_ID[tid], unit.values.get(tid, {}), unit_name=unit.name, year=unit.year,
                             money_unit=money)
         else:
-            stacked(wb.create_sheet(label), unit, tables, money)
+            write_stacked(wb.create_sheet(label), unit, tables, money_unit=money)
     if with_pe:
         write_table(wb.create_sheet("整体支出绩效自评表"), catalog.PE, pe_values(), unit_name="汨罗市示例局", year=2019)
     save_atomic(wb, path)

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from pytoolkit.consolidate import consolidate_open_book
 from pytoolkit.excel import ribbon, workbook
 from pytoolkit.findings import Severity
-from pytoolkit.io.layout import default_tables, write_book, write_table
+from pytoolkit.io.layout import default_tables, write_book, write_stacked, write_table
 from pytoolkit.io.reader import read_book
 from pytoolkit.narrative import check, from_book, from_text
 from pytoolkit.narrative.seed import seed_narrative_text
@@ -39,26 +39,6 @@ HYPERLINK = re.compile(r"""^=HYPERLINK\("#'(.+)'!([A-Z]+\d+)","(.+)"\)$""")
 # --- workbooks --------------------------------------------------------------------------------------------
 
 
-def stack(ws, unit, money_unit: str) -> None:
-    """All of ``unit``'s public tables one under another in ``ws``, two blank rows between them."""
-    scratch = Workbook()
-    offset = 0
-    for tid in (t for t in default_tables(unit) if t not in ("PE", "PP")):
-        tmp = scratch.create_sheet()
-        write_table(tmp, catalog.BY_ID[tid], unit.values.get(tid, {}), unit_name=unit.name, year=unit.year,
-                    money_unit=money_unit)
-        for row in tmp.iter_rows():
-            for c in row:
-                if c.value is not None:
-                    target = ws.cell(row=c.row + offset, column=c.column)
-                    target.value = c.value
-                    target.data_type = c.data_type
-        for area in tmp.merged_cells.ranges:
-            ws.merge_cells(start_row=area.min_row + offset, start_column=area.min_col,
-                           end_row=area.max_row + offset, end_column=area.max_col)
-        offset += tmp.max_row + 2
-
-
 @pytest.fixture(scope="session")
 def department_xlsx(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("department") / "部门决算.xlsx"
@@ -66,7 +46,8 @@ def department_xlsx(tmp_path_factory) -> Path:
     wb.active.title = "封面"
     wb.active["A1"] = "部门决算（各单位）"
     for name, unit, money in zip(UNIT_SHEETS, DEPARTMENT, MONEY, strict=True):
-        stack(wb.create_sheet(name), unit, money)
+        write_stacked(wb.create_sheet(name), unit, [t for t in default_tables(unit) if t not in ("PE", "PP")],
+                      money_unit=money)
     pe = {k: dict(v) for k, v in DEPARTMENT_PE["PE"].items()}
     pe[SUMMARY_UNIT] = {}  # the department's form: its 汇总 row is what the button fills
     write_table(wb.create_sheet(PE_SHEET), catalog.PE, pe, unit_name="汨罗市示例局", year=2019)
