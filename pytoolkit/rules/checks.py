@@ -36,14 +36,14 @@ def code_hierarchy(ctx: Context, rule: Rule, file: str, table: str):
     if total is not None and top:
         for col in columns:
             f = compare_sum(rule, file, total.values.get(col), [(r.values.get(col), t) for r in top], t,
-                            f"合计/{col}")
+                            lambda: f"合计/{col}")  # noqa: B023 - called at once
             if f:
                 yield f
     for parent, kids in children.items():
         prow = coded[parent]
         for col in columns:
             f = compare_sum(rule, file, prow.values.get(col), [(r.values.get(col), t) for r in kids], t,
-                            f"{parent} {prow.label}/{col}")
+                            lambda: f"{parent} {prow.label}/{col}")  # noqa: B023 - called at once
             if f:
                 yield f
 

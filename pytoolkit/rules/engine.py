@@ -394,14 +394,18 @@ def make_finding(rule: Rule, file: str, ref: CellRef | None, message: str, expec
 
 
 def compare_sum(rule: Rule, file: str, target: Cell | None, parts: list[tuple[Cell | None, Table]],
-                table: Table, what: str) -> Finding | None:
-    """``target`` must equal the sum of ``parts`` (with the rounding bound of RULES.md §4)."""
-    if (target is not None and is_uncalculated(target)) or any(c is not None and is_uncalculated(c) for c, _ in parts):
-        return None  # reported by the reader: an uncalculated formula is unknown, not 0
-    total = sum((c.amount for c, _ in parts if c is not None), Decimal(0))
-    actual = target.amount if target else Decimal(0)
+                table: Table, what: str | Callable[[], str]) -> Finding | None:
+    """``target`` must equal the sum of ``parts`` (with the rounding bound of RULES.md §4).
+
+    ``what`` names the comparison in the message; a callable is called only for a finding (the
+    checks compare thousands of cells per book, nearly all of which agree).
+    """
+    total = sum((c.amount for c, _ in parts if c is not None), _ZERO)
+    actual = target.amount if target else _ZERO
     if actual == total:
         return None
+    if (target is not None and is_uncalculated(target)) or any(c is not None and is_uncalculated(c) for c, _ in parts):
+        return None  # reported by the reader: an uncalculated formula is unknown, not 0
     if (target is None or target.value is None) and all(c is None or c.value is None for c, _ in parts):
         return None
     operands = [Operand(actual, target, table)] + [Operand(c.amount, c, t) for c, t in parts if c is not None]
@@ -414,5 +418,6 @@ def compare_sum(rule: Rule, file: str, target: Cell | None, parts: list[tuple[Ce
     ref = target.ref if target else (next((c.ref for c, _ in parts if c is not None), table.title_ref))
     related = [str(c.ref) for c, _ in parts if c is not None]
     return make_finding(rule, file, ref,
-                        f"{rule.title}［{what}］：填列{_fmt(actual)}，下级合计{_fmt(total)}，相差{_fmt(diff)}{tail}",
+                        f"{rule.title}［{what() if callable(what) else what}］：填列{_fmt(actual)}，"
+                        f"下级合计{_fmt(total)}，相差{_fmt(diff)}{tail}",
                         expected=total, actual=actual, severity=severity, related=related)
