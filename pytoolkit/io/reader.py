@@ -18,6 +18,7 @@ from ..findings import Finding, Location, Severity
 from ..model import Book, Sheet
 
 SUPPORTED = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
+_ZIPPED = (".xlsx", ".xlsm", ".xlsb")
 # Refuse archives that would expand beyond this (decompression bombs): real 决算 books are a
 # few MB unpacked; a sheet of 500k rows is about 100 MB.
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024
@@ -40,18 +41,21 @@ def read_book(path: str | Path, *, recognise: bool = True) -> Book:
     """
     path = Path(path)
     _check_file(path)
+    uncalculated, errors = {}, {}
+    if path.suffix.lower() in _ZIPPED:
+        with _open_zip(path) as zf:  # one opening for the size checks and the formula scan
+            _check_zip(path, zf)
+            if path.suffix.lower() != ".xlsb":
+                try:
+                    uncalculated, errors = _scan_cells(zf)
+                except Exception as exc:  # a damaged part inside an intact zip (zlib.error, KeyError, …)
+                    raise InputError(f"{path.name}：工作簿内部数据已损坏，无法读取：{exc}") from exc
     try:
         wb = calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError as exc:
         raise InputError(f"{path.name}：工作簿设置了打开密码（已加密），请取消密码后再试。") from exc
     except Exception as exc:  # calamine raises several unrelated types for broken files
         raise InputError(f"{path.name}：无法读取工作簿（文件已损坏或不是Excel文件）：{exc}") from exc
-    uncalculated, errors = {}, {}
-    if path.suffix.lower() in (".xlsx", ".xlsm"):
-        try:
-            uncalculated, errors = _scan_cells(path)
-        except Exception as exc:  # a damaged part inside an intact zip (zlib.error, KeyError, …)
-            raise InputError(f"{path.name}：工作簿内部数据已损坏，无法读取：{exc}") from exc
     sheets = []
     try:
         for meta in wb.sheets_metadata:
@@ -112,61 +116,64 @@ def _check_file(path: Path) -> None:
             raise InputError(f"{path.name}：文件实际是Excel 2007及以上格式（.xlsx），扩展名却是 .xls；"
                              "请把扩展名改为 .xlsx。")
         raise InputError(f"{path.name}：不是有效的Excel 97-2003工作簿（.xls），文件已损坏或不是Excel文件。")
-    if suffix in (".xlsx", ".xlsm", ".xlsb"):
-        if not zipfile.is_zipfile(path):
-            raise InputError(f"{path.name}：文件已损坏或不是Excel 2007及以上格式的工作簿。")
-        try:
-            with zipfile.ZipFile(path) as zf:
-                names = set(zf.namelist())
-                if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-                    raise InputError(f"{path.name}：是一个压缩包，但里面没有Excel工作簿的内容"
-                                     "（缺少 xl/workbook.xml）。")
-                total = 0
-                for info in zf.infolist():
-                    total += info.file_size
-                    ratio = info.file_size / max(info.compress_size, 1)
-                    if info.file_size > 50 * 1024 * 1024 and ratio > MAX_RATIO:
-                        size = info.file_size // 2**20
-                        raise InputError(f"{path.name}：压缩包内“{info.filename}”解压后过大"
-                                         f"（{size} MB，压缩比{ratio:.0f}），疑似压缩炸弹，已拒绝读取。")
-                if total > MAX_UNPACKED_BYTES:
-                    raise InputError(f"{path.name}：工作簿解压后超过{MAX_UNPACKED_BYTES // 2**20} MB，已拒绝读取。")
-        except zipfile.BadZipFile as exc:
-            raise InputError(f"{path.name}：文件已损坏（zip结构错误）：{exc}") from exc
 
 
-def _scan_cells(path: Path) -> tuple[dict[str, set[tuple[int, int]]], dict[str, set[tuple[int, int]]]]:
+def _open_zip(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputError(f"{path.name}：文件已损坏或不是Excel 2007及以上格式的工作簿。") from exc
+
+
+def _check_zip(path: Path, zf: zipfile.ZipFile) -> None:
+    """A workbook's parts are there, and unpacking it stays bounded (no decompression bomb)."""
+    infos = zf.infolist()
+    names = {info.filename for info in infos}
+    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+        raise InputError(f"{path.name}：是一个压缩包，但里面没有Excel工作簿的内容（缺少 xl/workbook.xml）。")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > 50 * 1024 * 1024 and ratio > MAX_RATIO:
+            size = info.file_size // 2**20
+            raise InputError(f"{path.name}：压缩包内“{info.filename}”解压后过大"
+                             f"（{size} MB，压缩比{ratio:.0f}），疑似压缩炸弹，已拒绝读取。")
+    if total > MAX_UNPACKED_BYTES:
+        raise InputError(f"{path.name}：工作簿解压后超过{MAX_UNPACKED_BYTES // 2**20} MB，已拒绝读取。")
+
+
+def _scan_cells(zf: zipfile.ZipFile) -> tuple[dict[str, set[tuple[int, int]]], dict[str, set[tuple[int, int]]]]:
     """Per sheet: cells holding a formula without a cached value, and cells holding an Excel error
     value (calamine reads both as blank). 0-based (row, col)."""
     uncalculated: dict[str, set[tuple[int, int]]] = {}
     errors: dict[str, set[tuple[int, int]]] = {}
-    with zipfile.ZipFile(path) as zf:
-        # Most sheets hold neither; the sheet names are looked up only for those that do.
-        flagged = {}
-        for info in zf.infolist():
-            if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-                data = zf.read(info)
-                if b"<f" in data or b't="e"' in data:
-                    flagged[info.filename] = data
-        if not flagged:
-            return uncalculated, errors
-        for name, part in _sheet_parts(zf).items():
-            data = flagged.get(part)
-            if data is None:
+    # Most sheets hold neither; the sheet names are looked up only for those that do.
+    flagged = {}
+    for info in zf.infolist():
+        if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+            data = zf.read(info)
+            if b"<f" in data or b't="e"' in data:
+                flagged[info.filename] = data
+    if not flagged:
+        return uncalculated, errors
+    for name, part in _sheet_parts(zf).items():
+        data = flagged.get(part)
+        if data is None:
+            continue
+        for m in _CELL.finditer(data):
+            attrs, body = m.group(1), m.group(2)
+            ref = _REF.search(attrs)
+            if ref is None:
                 continue
-            for m in _CELL.finditer(data):
-                attrs, body = m.group(1), m.group(2)
-                ref = _REF.search(attrs)
-                if ref is None:
-                    continue
-                where = (int(ref.group(2)) - 1, _col_index(ref.group(1)))
-                if b't="e"' in attrs:
-                    errors.setdefault(name, set()).add(where)
-                elif body and b"<f" in body and (b"<v" not in body or (_EMPTY_V.search(body)
-                                                                        and b't="str"' not in attrs)):
-                    # t="str" with an empty <v>: calculated, to the empty text (IF(…,"",…)), as
-                    # Excel and LibreOffice save it; without t="str" an empty <v> is a placeholder.
-                    uncalculated.setdefault(name, set()).add(where)
+            where = (int(ref.group(2)) - 1, _col_index(ref.group(1)))
+            if b't="e"' in attrs:
+                errors.setdefault(name, set()).add(where)
+            elif body and b"<f" in body and (b"<v" not in body or (_EMPTY_V.search(body)
+                                                                    and b't="str"' not in attrs)):
+                # t="str" with an empty <v>: calculated, to the empty text (IF(…,"",…)), as
+                # Excel and LibreOffice save it; without t="str" an empty <v> is a placeholder.
+                uncalculated.setdefault(name, set()).add(where)
     return uncalculated, errors
 
 
