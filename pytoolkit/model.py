@@ -81,6 +81,9 @@ class Table:
     columns: dict[str, list[CellRef]] = field(default_factory=dict)  # column key → header cells
     fields: dict[str, Cell | str] = field(default_factory=dict)
     is_empty_note: bool = False  # the form says it is empty (T8/T9 “本单位…无…”)
+    # Columns of figures derived from the amounts (完成率, 增减额, 增减率; tables.derived_columns):
+    # column index → header path, as the recogniser found them.
+    derived_columns: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from pytoolkit.metrics import change, completion_rate
-from pytoolkit.model import Book, Cell, CellRef, Sheet, Table
+from pytoolkit.model import Book, Cell, CellRef, Table
 from pytoolkit.tables.catalog import normalise_label
 
 __all__ = ["CHANGE_AMOUNT", "CHANGE_RATE", "COMPLETION", "Target", "derived_kind", "targets"]
@@ -113,49 +113,23 @@ def derived_kind(path: list[str]) -> str | None:
 
 
 def targets(book: Book) -> list[Target]:
-    """Every derived cell of every recognised table of ``book`` that has derived columns."""
+    """Every derived cell of every recognised table of ``book`` that has derived columns (the
+    recogniser records them in ``Table.derived_columns``)."""
     out: list[Target] = []
     for table in book.tables:
-        sheet = book.sheet(table.sheet)
-        if sheet is None or not table.rows or not table.columns:
+        if not table.derived_columns or not table.rows or not table.columns:
             continue
         if table.id in _ROW_SOURCES:
-            out.extend(_row_targets(table, sheet))
+            out.extend(_row_targets(table))
         elif table.id == "T7":
-            out.extend(_t7_targets(table, sheet))
+            out.extend(_t7_targets(table))
     return out
 
 
 # ---------------------------------------------------------------------------------------------
 
 
-def _header_paths(table: Table, sheet: Sheet) -> dict[int, list[str]]:
-    """Column → header path (merged cells filled) over the table's header rows."""
-    h0 = min(ref.row for refs in table.columns.values() for ref in refs)
-    d0 = min(row.ref_row for row in table.rows.values())
-    fill: dict[tuple[int, int], tuple[int, int]] = {}
-    for (r0, c0), (r1, c1) in sheet.merged:
-        for r in range(r0, r1 + 1):
-            for c in range(c0, c1 + 1):
-                fill[(r, c)] = (r0, c0)
-    known = {ref.col for refs in table.columns.values() for ref in refs}
-    width = max((len(row) for row in sheet.cells[h0:d0]), default=0)
-    paths: dict[int, list[str]] = {}
-    for c in range(width):
-        if c in known:
-            continue
-        path: list[str] = []
-        for r in range(h0, d0):
-            raw = sheet.value(*fill.get((r, c), (r, c)))
-            text = normalise_label(raw) if isinstance(raw, str) else ""
-            if text and text not in ("其中", "其中:", "栏次") and (not path or path[-1] != text):
-                path.append(text)
-        if path:
-            paths[c] = path
-    return paths
-
-
-def _row_targets(table: Table, sheet: Sheet) -> list[Target]:
+def _row_targets(table: Table) -> list[Target]:
     sources = _ROW_SOURCES[table.id]
     # Where each side's amounts start: a derived column belongs to the nearest side on its left
     # (T1 prints 收入 and 支出 side by side, each with its own columns).
@@ -164,7 +138,7 @@ def _row_targets(table: Table, sheet: Sheet) -> list[Target]:
         for cell in row.values.values():
             starts[row.side] = min(starts.get(row.side, cell.ref.col), cell.ref.col)
     out = []
-    for c, path in _header_paths(table, sheet).items():
+    for c, path in table.derived_columns.items():
         kind = derived_kind(path)
         if kind is None or kind not in sources:
             continue
@@ -184,14 +158,14 @@ def _row_targets(table: Table, sheet: Sheet) -> list[Target]:
     return out
 
 
-def _t7_targets(table: Table, sheet: Sheet) -> list[Target]:
+def _t7_targets(table: Table) -> list[Target]:
     rows = list(table.rows.values())
     if len({row.ref_row for row in rows}) != 1:
         return []  # the transposed layout (预算数/决算数 as rows): derived rows are not supported
     data_row = rows[0].ref_row
     items = table.tdef.columns
     out = []
-    for c, path in _header_paths(table, sheet).items():
+    for c, path in table.derived_columns.items():
         # The derived group header sits above the item headers: 完成率 › 公务接待费.
         kind = next((k for i in range(len(path)) if (k := derived_kind(path[: i + 1]))), None)
         if kind is None:

@@ -363,7 +363,8 @@ class _Recogniser:
                 continue
             key = self.match_column(tdef, path, side or current.side)
             if key is None and derived_kind(path) is not None:
-                continue  # 完成率/增减额/增减率: figures derived from the amounts (derived_columns)
+                table.derived_columns[c] = path  # 完成率/增减额/增减率: checked by derived.values
+                continue
             if key is None:
                 if any(isinstance(grid.raw(r, c), float | int) for r in range(d0, min(end, d0 + 200))):
                     self.find("recognise.unknown_column", Severity.WARNING,
@@ -551,6 +552,9 @@ class _Recogniser:
                 continue
             row_key = self.fixed_row_key(tdef, path[0], "", {})
             col_key = self.match_column(tdef, path[1:] or path)
+            if any(derived_kind(path[: i + 1]) for i in range(len(path))):
+                table.derived_columns[c] = path  # a group such as 完成率 › 公务接待费
+                continue
             if row_key and col_key:
                 cols.setdefault((row_key, col_key), c)
                 table.columns.setdefault(col_key, []).append(CellRef(grid.sheet.name, h0, c))
