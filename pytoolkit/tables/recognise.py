@@ -500,7 +500,9 @@ class _Recogniser:
         return None
 
     def amount(self, grid: _Grid, table: Table, r: int, c: int) -> Cell:
-        ref = CellRef(grid.name, r, c)
+        # tuple.__new__ directly: the NamedTuple constructors are a Python frame each, and this
+        # runs for every amount cell of every book.
+        ref = _tuple_new(CellRef, (grid.name, r, c))
         raw = grid.raw(r, c)
         if grid.special and (r, c) in grid.special:
             if (r, c) in grid.sheet.uncalculated:
@@ -518,7 +520,7 @@ class _Recogniser:
             value = self.number(raw, ref, table)
         if value is not None and table.money_unit != "万元":
             value = value / WAN if table.money_unit == "元" else value * WAN
-        return Cell(value, ref, raw)
+        return _tuple_new(Cell, (value, ref, raw))
 
     def number(self, raw: object, ref: CellRef, table: Table | None) -> Decimal | None:
         if raw == "" or raw is None:
@@ -708,6 +710,7 @@ class _Recogniser:
 
 
 _UNCALCULATED = object()
+_tuple_new = tuple.__new__
 
 
 def _column_names(tdef: TableDef) -> tuple[tuple[str, frozenset[str]], ...]:
@@ -751,7 +754,9 @@ def _sample(refs: list[CellRef]) -> str:
 
 
 def _clean_code(raw: object) -> str:
-    if raw in ("", None):
+    if raw.__class__ is str:
+        return raw if raw.isdigit() else _CODE_CLEAN.sub("", raw)  # most codes are clean digits
+    if raw is None:
         return ""
     if isinstance(raw, float):
         return str(int(raw)) if raw.is_integer() else repr(raw)
