@@ -199,15 +199,7 @@ def validate(book: xw.Book) -> None:
     model = _recognised(book)
     findings = validate_book(model)
     with book.app.properties(screen_updating=False):
-        record = workbook.read_record(book)
-        _restore_marks(book, record, (MARK,))  # a second run starts from the user's own colours and notes
-        marks: list[Entry] = []
-        try:
-            _mark(book, _by_cell(findings), marks, MARK)
-        finally:
-            # Even if Excel refuses a cell half-way (a protected sheet), what was marked is recorded
-            # and can be cleared.
-            workbook.write_record(book, [e for e in record if e.kind != MARK] + marks)
+        marks = _remark(book, _by_cell(findings), MARK)
         results = _write_results(book, findings)
     results.activate()
     counts = summary(findings)
@@ -252,6 +244,21 @@ def _by_cell(findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]
         if finding.location.sheet and finding.location.cell:
             by_cell[(finding.location.sheet, finding.location.cell)].append(finding)
     return by_cell
+
+
+def _remark(book: xw.Book, by_cell: dict[tuple[str, str], list[Finding]], kind: str) -> list[Entry]:
+    """Replace the marks of ``kind`` with marks for ``by_cell``: a second run starts from the
+    user's own colours and notes. Returns the new marks."""
+    record = workbook.read_record(book)
+    _restore_marks(book, record, (kind,))
+    marks: list[Entry] = []
+    try:
+        _mark(book, by_cell, marks, kind)
+    finally:
+        # Even if Excel refuses a cell half-way (a protected sheet), what was marked is recorded
+        # and can be cleared.
+        workbook.write_record(book, [e for e in record if e.kind != kind] + marks)
+    return marks
 
 
 def _mark(book: xw.Book, by_cell: dict[tuple[str, str], list[Finding]], entries: list[Entry], kind: str) -> None:
@@ -704,13 +711,7 @@ def narrative_check(book: xw.Book) -> None:
         if f.location.file == doc.name and f.location.line:
             by_cell[(NARRATIVE_SHEET, _paragraph_cell(text_sheet, f.location.line))].append(f)
     with book.app.properties(screen_updating=False):
-        record = workbook.read_record(book)
-        _restore_marks(book, record, (TEXT_MARK,))
-        marks: list[Entry] = []
-        try:
-            _mark(book, by_cell, marks, TEXT_MARK)
-        finally:
-            workbook.write_record(book, [e for e in record if e.kind != TEXT_MARK] + marks)
+        marks = _remark(book, by_cell, TEXT_MARK)
         results = _write_narrative_results(book, doc.name, findings, text_sheet)
     results.activate()
     counts = summary(findings)
