@@ -91,27 +91,22 @@ def _rows(table: Table, selectors, ctx: Context) -> list[tuple[str, Row | None]]
     return out
 
 
-def _operands(ref: E.Ref, ctx: Context) -> list[Operand]:
+def _cells(ref: E.Ref, ctx: Context) -> tuple[Table | None, list[Cell | None]]:
+    """The table ``ref`` reads and the cell of each row it names (None: no such row or column)."""
     table = ctx.current_table if not ref.table else ctx.table(ref.table)
     if table is None:
-        return []
-    ops = []
-    for _key, row in _rows(table, ref.selectors, ctx):
-        cell = row.values.get(ref.column) if row else None
-        ops.append(Operand(cell.amount if cell else Decimal(0), cell, table))
-    return ops
+        return None, []
+    return table, [row.values.get(ref.column) if row else None for _key, row in _rows(table, ref.selectors, ctx)]
+
+
+def _operands(ref: E.Ref, ctx: Context) -> list[Operand]:
+    table, cells = _cells(ref, ctx)
+    return [Operand(cell.amount if cell else _ZERO, cell, table) for cell in cells]
 
 
 def _values(ref: E.Ref, ctx: Context) -> list[Decimal]:
     """What ``_operands`` gives, values only (for the compiled fast path)."""
-    table = ctx.current_table if not ref.table else ctx.table(ref.table)
-    if table is None:
-        return []
-    out = []
-    for _key, row in _rows(table, ref.selectors, ctx):
-        cell = row.values.get(ref.column) if row else None
-        out.append(cell.amount if cell else _ZERO)
-    return out
+    return [cell.amount if cell else _ZERO for cell in _cells(ref, ctx)[1]]
 
 
 _ZERO = Decimal(0)

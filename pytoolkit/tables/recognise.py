@@ -197,20 +197,17 @@ class _Recogniser:
     def report_cell_forms(self, table: Table) -> None:
         """One finding per table for amounts typed as text and for amounts under a merged area."""
         title = table.tdef.title
-        if self.text_numbers:
-            refs = self.text_numbers
-            self.findings.append(Finding(
-                "read.text_number", Severity.WARNING,
-                f"“{title}”有{len(refs)}个金额以文本形式存储（{_sample(refs)}）：已按数字读取并校验；"
-                "但Excel的求和公式会忽略文本，请在Excel中转换为数字。",
-                Location.at(refs[0], self.file), table=table.id, related=tuple(str(x) for x in refs[:50])))
-        if self.merged_amounts:
-            refs = self.merged_amounts
-            self.findings.append(Finding(
-                "recognise.merged_amount", Severity.WARNING,
-                f"“{title}”有{len(refs)}个金额单元格被合并到左侧或上方的单元格里（{_sample(refs)}）：合并后"
-                "只保留左上角的数值，这些单元格按空白处理。请取消合并并填回数值。",
-                Location.at(refs[0], self.file), table=table.id, related=tuple(str(x) for x in refs[:50])))
+        for rule, refs, what in (
+            ("read.text_number", self.text_numbers,
+             "个金额以文本形式存储（{}）：已按数字读取并校验；但Excel的求和公式会忽略文本，请在Excel中转换为数字。"),
+            ("recognise.merged_amount", self.merged_amounts,
+             "个金额单元格被合并到左侧或上方的单元格里（{}）：合并后只保留左上角的数值，这些单元格按空白处理。"
+             "请取消合并并填回数值。"),
+        ):
+            if refs:
+                self.findings.append(Finding(
+                    rule, Severity.WARNING, f"“{title}”有{len(refs)}" + what.format(_sample(refs)),
+                    Location.at(refs[0], self.file), table=table.id, related=tuple(str(x) for x in refs[:50])))
 
     def book_facts(self, grid: _Grid, r: int, c: int, text: str) -> None:
         """单位名称 and 年度 from a cover sheet or a 部门 line."""
