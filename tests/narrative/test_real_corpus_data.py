@@ -3,13 +3,14 @@
 These tests check the data only, never the checker: every fragment file is listed in
 ``expected.yaml`` and the reverse, every field has a value of its kind, every hand-checked error
 points at a line that exists and contains the figure it names, clean fragments list no errors, and
-the README's table names
+the corpus keeps its size and mix (topics, errors, regions, years). The README's table names
 every fragment.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -80,6 +81,19 @@ def test_text_is_utf8_paragraphs_and_every_error_points_at_its_figure(entry):
         assert isinstance(error["line"], int) and 1 <= error["line"] <= len(lines), error
         assert str(error["figure"]) in lines[error["line"] - 1], error
         assert len(error["why"]) >= 10, error
+
+
+def test_size_and_mix():
+    n = len(ENTRIES)
+    topics = Counter(e["topic"] for e in ENTRIES)
+    assert n >= 50
+    assert 3 * topics["三公"] >= n, topics
+    assert 3 * sum(topics[t] for t in TOTALS) >= n, topics
+    assert sum(1 for e in ENTRIES if e["errors"]) >= 15
+    assert sum(1 for e in ENTRIES if e["clean"]) >= 15
+    provinces = {PROVINCE.match(e["region"]).group(1) for e in ENTRIES}
+    assert len(provinces) >= 6, provinces
+    assert len({e["year"] for e in ENTRIES}) >= 5
 
 
 def test_readme_table_names_every_fragment():
