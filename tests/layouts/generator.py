@@ -284,6 +284,13 @@ def row_key(t: Table, row: Row, group: int, gmap: list[int]) -> str | None:
         text = row.cells[i].strip()
         if text and text not in (MERGE_LEFT, MERGE_UP) and t.columns[i].role != "line":
             return text
+    # A label merged in from the left across a whole block (公用经费合计 spanning two T6 blocks).
+    if cols and all(row.cells[i] == MERGE_LEFT for i in cols):
+        i = cols[0]
+        while i > 0 and row.cells[i] == MERGE_LEFT:
+            i -= 1
+        if t.columns[i].role != "amount":
+            return row.keys.get(i) or row.cells[i].strip() or None
     return None
 
 
@@ -477,7 +484,8 @@ def with_cell(layout: Layout, at: tuple[int, int, int, int], text: str) -> Layou
 
 def bumped(printed: str, delta: Decimal = Decimal(1)) -> str:
     """``printed`` plus ``delta`` (in the printed unit), written the way the original was."""
-    value = printed_value(printed) or Decimal(0)
-    places = len(printed.split(".")[1]) if "." in printed else 2
+    value = printed_value(printed)
+    places = len(printed.split(".")[1]) if "." in printed else (0 if value is not None else 2)
+    value = value or Decimal(0)
     new = (value + delta).quantize(Decimal(1).scaleb(-places))
     return f"{new:,}" if "," in printed else f"{new}"

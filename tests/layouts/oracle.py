@@ -133,7 +133,12 @@ def broken(values: Values) -> list[str]:
     if "T6" in present:
         k.sum_eq("T6 人员经费合计", ("T6", "人员经费合计", d), [("T6", "301", d), ("T6", "303", d)])
         k.sum_eq("T6 公用经费合计", ("T6", "公用经费合计", d), [("T6", "302", d), ("T6", "310", d)])
-        k.hierarchy("T6", (d,), lengths=(3, 5), total=None)
+        k.hierarchy("T6", (d, "人员经费", "公用经费"), lengths=(3, 5), total=None)
+        # Forms that print 合计 | 人员经费 | 公用经费 as columns: each row splits, and a 合计 row sums the classes.
+        for r in k.values["T6"]:
+            k.sum_eq(f"T6 合计=人员+公用 [{r}]", ("T6", r, d), [("T6", r, "人员经费"), ("T6", r, "公用经费")])
+        for c in (d, "人员经费", "公用经费"):
+            k.sum_eq(f"T6 合计行 [{c}]", ("T6", "合计", c), [("T6", x, c) for x in k.codes("T6", 3)])
     if "T7" in present:
         for r in k.values["T7"]:
             k.sum_eq(f"T7 合计 [{r}]", ("T7", r, "合计"), [("T7", r, c) for c in T7_ITEMS])
