@@ -72,23 +72,32 @@ def table_problems(result: Result) -> list[str]:
     return out
 
 
-def amount_problems(result: Result) -> list[str]:
-    """Every printed amount read at its cell with its value; no number read from elsewhere."""
-    out = []
-    expected = {(a.sheet, a.r, a.c) for a in result.truth.amounts}
+def amount_status(result: Result) -> dict[tuple[int, str, str], str]:
+    """Each truth amount (table index, row key, column key) → "" when read right, else what is wrong.
+
+    Blank amount cells count: the product must map them to their line (as blank or zero).
+    """
+    out = {}
     for a in result.truth.amounts:
         t = _product_table(result, a.tix)
         row = t.rows.get(a.row) if t is not None and t.id == a.table else None
         cell = row.values.get(a.col) if row is not None else None
+        problem = ""
         if cell is None:
-            if a.value is not None:
-                out.append(f"{a.ref} {a.table}[{a.row}].{a.col}={a.printed} 未读到")
-            continue
-        ref = (cell.ref.sheet, cell.ref.row, cell.ref.col)
-        if ref != (a.sheet, a.r, a.c):
-            out.append(f"{a.table}[{a.row}].{a.col} 应在{a.ref}，读自{cell.ref}")
+            # A blank amount cell too: left unmapped, a figure typed into it later goes unchecked.
+            problem = f"{a.ref} {a.table}[{a.row}].{a.col}={a.printed or '（空白）'} 未读到"
+        elif (cell.ref.sheet, cell.ref.row, cell.ref.col) != (a.sheet, a.r, a.c):
+            problem = f"{a.table}[{a.row}].{a.col} 应在{a.ref}，读自{cell.ref}"
         elif (cell.value or Decimal(0)) != (a.value or Decimal(0)):
-            out.append(f"{a.ref} {a.table}[{a.row}].{a.col} 应为{a.value}，读为{cell.value}")
+            problem = f"{a.ref} {a.table}[{a.row}].{a.col} 应为{a.value}，读为{cell.value}"
+        out[(a.tix, a.row, a.col)] = problem
+    return out
+
+
+def stray_reads(result: Result) -> list[str]:
+    """Numbers the product read from cells that hold no amount."""
+    expected = {(a.sheet, a.r, a.c) for a in result.truth.amounts}
+    out = []
     for t in result.book.tables:
         for row in t.rows.values():
             for col, cell in row.values.items():
@@ -98,8 +107,13 @@ def amount_problems(result: Result) -> list[str]:
     return out
 
 
-def mark_problems(result: Result) -> list[str]:
-    """栏次/行次 numbers, counts, notes and header text never read as money."""
+def amount_problems(result: Result) -> list[str]:
+    """Every printed amount read at its cell with its value; no number read from elsewhere."""
+    return [p for p in amount_status(result).values() if p] + stray_reads(result)
+
+
+def misread_marks(result: Result) -> list[tuple[G.Mark, str]]:
+    """栏次/行次 numbers, counts, notes and header text the product read as money, with what it made of them."""
     marks = {(m.sheet, m.r, m.c): m for m in result.truth.marks if m.kind in MONEY_MARKS}
     out = []
     for t in result.book.tables:
@@ -107,8 +121,12 @@ def mark_problems(result: Result) -> list[str]:
             for col, cell in row.values.items():
                 m = marks.get((cell.ref.sheet, cell.ref.row, cell.ref.col))
                 if m is not None and cell.value is not None:
-                    out.append(f"{cell.ref}（{m.kind}“{m.text}”）读作{t.id}[{row.key}].{col}={cell.value}")
+                    out.append((m, f"{cell.ref}（{m.kind}“{m.text}”）读作{t.id}[{row.key}].{col}={cell.value}"))
     return out
+
+
+def mark_problems(result: Result) -> list[str]:
+    return [text for _, text in misread_marks(result)]
 
 
 def error_problems(result: Result) -> list[str]:
@@ -128,18 +146,19 @@ def standard(a: G.Amount, keys: dict) -> bool:
 def mutations(result: Result, keys: dict, n: int, seed: str) -> list[G.Amount]:
     """Up to ``n`` amount cells (standard keys) whose +1 edit breaks a 勾稽关系, drawn by ``seed``."""
     values = result.truth.values()
-    pool = []
-    for a in result.truth.amounts:
-        if not standard(a, keys):
-            continue
+    candidates = [a for a in result.truth.amounts if standard(a, keys)]
+    random.Random(seed).shuffle(candidates)
+    picked = []
+    for a in candidates:
+        if len(picked) >= n:
+            break
         step = Decimal(1) / G.WAN if result.truth.tables[a.tix].money_unit == "元" else Decimal(1)
         cells = values[a.table][a.row]
         cells[a.col] = (a.value or Decimal(0)) + step
         if oracle.broken(values):
-            pool.append(a)
+            picked.append(a)
         cells[a.col] = a.value
-    rng = random.Random(seed)
-    return rng.sample(pool, min(n, len(pool)))
+    return picked
 
 
 def caught(clean: Result, mutant: Result, a: G.Amount) -> bool:
@@ -162,3 +181,25 @@ def mutation_problems(result: Result, keys: dict, n: int) -> tuple[int, list[str
         if not caught(result, mutant, a):
             missed.append(f"{a.ref} {a.table}[{a.row}].{a.col} {a.printed}→{G.bumped(a.printed)}")
     return len(picked), missed
+
+
+# ---------------------------------------------------------------------------------------------
+# A perturbed book against its base: nothing read right before may be read wrong after
+
+def regressions(base: Result, variant: Result) -> list[str]:
+    """What the product got right on ``base`` and gets wrong on ``variant`` (same tables, same figures)."""
+    out = []
+    for i, tt in enumerate(base.truth.tables):
+        b, v = _product_table(base, i), _product_table(variant, i)
+        if b is not None and b.id == tt.id and (v is None or v.id != tt.id):
+            out.append(f"{tt.id}（{tt.title}）不再识别" if v is None else f"{tt.id}（{tt.title}）被识别为{v.id}")
+    before, after = amount_status(base), amount_status(variant)
+    out += [after[k] for k, problem in before.items() if not problem and after.get(k)]
+    stray = len(stray_reads(variant)) - len(stray_reads(base))
+    if stray > 0:
+        out += stray_reads(variant)[:stray]
+    seen = {(m.kind, m.text) for m, _ in misread_marks(base)}
+    out += [text for m, text in misread_marks(variant) if (m.kind, m.text) not in seen]
+    rules = {f.rule for f in base.errors}
+    out += [f"新的错误 {f.rule} {f.location}: {f.message}" for f in variant.errors if f.rule not in rules]
+    return out

@@ -294,9 +294,11 @@ def row_key(t: Table, row: Row, group: int, gmap: list[int]) -> str | None:
     return None
 
 
-def build(layout: Layout, path: str | Path, *, write_truth: bool = False) -> Truth:
-    """Write ``layout`` to ``path`` (.xlsx) and return its truth (also as JSON beside it if asked)."""
-    path = Path(path)
+def build(layout: Layout, path: str | Path | None, *, write_truth: bool = False) -> Truth:
+    """Write ``layout`` to ``path`` (.xlsx) and return its truth (also as JSON beside it if asked).
+
+    With ``path`` None nothing is written: the truth alone.
+    """
     wb = Workbook()
     wb.remove(wb.active)
     truth = Truth(layout.id)
@@ -310,9 +312,11 @@ def build(layout: Layout, path: str | Path, *, write_truth: bool = False) -> Tru
             r = _write_table(ws, layout, table, r, si, ti, truth)
         for c in range(width):
             ws.column_dimensions[get_column_letter(c + 1)].width = 14
-    wb.save(path)
-    if write_truth:
-        path.with_suffix(".truth.json").write_text(truth.to_json(), encoding="utf-8")
+    if path is not None:
+        path = Path(path)
+        wb.save(path)
+        if write_truth:
+            path.with_suffix(".truth.json").write_text(truth.to_json(), encoding="utf-8")
     return truth
 
 

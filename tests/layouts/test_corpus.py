@@ -34,7 +34,7 @@ INVARIANTS = ("tables", "amounts", "marks", "clean", "mutations")
 def cases(invariant: str) -> list:
     out = []
     for lid in CORPUS:
-        reason = XFAIL.get(lid, {}).get(invariant)
+        reason = (XFAIL.get(lid) or {}).get(invariant)
         marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
         out.append(pytest.param(lid, id=lid, marks=marks))
     return out
@@ -61,7 +61,7 @@ def test_corpus_has_the_layouts_the_issue_lists():
 
 @pytest.mark.parametrize("lid", list(CORPUS))
 def test_layout_is_internally_consistent(lid):
-    truth = G.build(CORPUS[lid], checks.WORK / f"{lid}-consistency.xlsx")
+    truth = G.build(CORPUS[lid], None)
     assert truth.amounts, "a layout with no amounts"
     assert oracle.broken(truth.values()) == []
 
@@ -81,7 +81,7 @@ def _key_ok(table: str, key: str, kind: str) -> bool:
 
 @pytest.mark.parametrize("lid", list(CORPUS))
 def test_layout_names_standard_keys(lid):
-    truth = G.build(CORPUS[lid], checks.WORK / f"{lid}-keys.xlsx")
+    truth = G.build(CORPUS[lid], None)
     bad = sorted({f"{a.table}[{a.row}].{a.col}" for a in truth.amounts
                   if not (_key_ok(a.table, a.row, "rows") and _key_ok(a.table, a.col, "columns"))})
     assert bad == []
@@ -99,6 +99,8 @@ def test_layout_cites_its_source(lid):
 
 def test_xfail_entries_name_real_layouts_and_invariants():
     for lid, entries in XFAIL.items():
+        if lid == "fuzz":
+            continue
         assert lid in CORPUS, lid
         assert set(entries) <= set(INVARIANTS), entries
 
