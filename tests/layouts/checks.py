@@ -19,7 +19,7 @@ from pytoolkit.rules import validate_book
 from . import generator as G
 from . import oracle
 
-MONEY_MARKS = ("lanci", "line", "count", "note", "text", "header")
+MONEY_MARKS = ("lanci", "line", "count", "note", "text", "header", "other")
 WORK = Path(os.environ.get("LAYOUTS_WORKDIR") or tempfile.mkdtemp(prefix="pytoolkit-layouts-"))
 
 
@@ -60,6 +60,11 @@ def table_problems(result: Result) -> list[str]:
     claimed = set()
     for i, tt in enumerate(result.truth.tables):
         t = _product_table(result, i)
+        if not G.is_public(tt.id):
+            if t is not None:
+                claimed.add(id(t))
+                out.append(f"“{tt.title}”不是公开的九张表之一，却被识别为{t.id}")
+            continue
         if t is None:
             out.append(f"{tt.id}（{tt.sheet}!{tt.title}）未识别")
             continue
@@ -70,6 +75,19 @@ def table_problems(result: Result) -> list[str]:
         if id(t) not in claimed:
             out.append(f"多识别出{t.id}（{t.sheet}!{t.title_ref.a1 if hasattr(t.title_ref, 'a1') else t.title_ref}）")
     return out
+
+
+def tables_found(result: Result) -> tuple[int, int, int]:
+    """(public tables recognised as the right one, public tables expected, other tables taken for public ones)."""
+    found = expected = misclaimed = 0
+    for i, tt in enumerate(result.truth.tables):
+        t = _product_table(result, i)
+        if G.is_public(tt.id):
+            expected += 1
+            found += t is not None and t.id == tt.id
+        else:
+            misclaimed += t is not None
+    return found, expected, misclaimed
 
 
 def amount_status(result: Result) -> dict[tuple[int, str, str], str]:

@@ -198,7 +198,7 @@ class Amount:
 class Mark:
     """A cell that must never be read as money."""
 
-    kind: str  # lanci | line | count | note | text | header
+    kind: str  # lanci | line | count | note | text | header | other (a figure of a non-public table)
     sheet: str
     r: int
     c: int
@@ -244,6 +244,11 @@ class Truth:
 
 # ---------------------------------------------------------------------------------------------
 # Building
+
+def is_public(table_id: str) -> bool:
+    """T1–T9; any other id names a table a book carries beside them (项目支出表, 支出明细表…)."""
+    return len(table_id) == 2 and table_id[0] == "T" and table_id[1] in "123456789"
+
 
 def printed_value(text: str) -> Decimal | None:
     """The number a printed amount shows (None for a blank or a dash)."""
@@ -364,6 +369,7 @@ def _write_table(ws, layout: Layout, t: Table, r: int, si: int, ti: int, truth: 
     _merge_grid(ws, h0, t.header)
     # Rows.
     gmap = groups(t.columns)
+    standard = is_public(t.id)
     d0 = r
     grid = []
     for ri, row in enumerate(t.rows):
@@ -381,7 +387,11 @@ def _write_table(ws, layout: Layout, t: Table, r: int, si: int, ti: int, truth: 
                 continue
             target = ws.cell(r + 1, c + 1)
             target.border = _BOX
-            if col.role == "amount" and row.kind == "data":
+            if col.role == "amount" and row.kind == "data" and not standard:
+                _write_amount(target, text, layout)  # a table outside T1–T9: its figures are no public table's
+                if printed_value(text) is not None:
+                    truth.marks.append(Mark("other", ws.title, r, c, text))
+            elif col.role == "amount" and row.kind == "data":
                 key = col.row if col.row and not t.transposed else keys.get(gmap[c])
                 _write_amount(target, text, layout)
                 if key is None:
