@@ -133,3 +133,35 @@ def test_single_cell_mutation_is_flagged_at_the_cell(lid):
     tried, missed = checks.mutation_problems(result(lid), KEYS, MUTATIONS)
     assert tried, "no linkage-breaking cell in this layout"
     _fail(missed, f"改动一个金额后没有规则在该单元格报出（共试{tried}处）")
+
+
+@pytest.mark.parametrize("lid", list(CORPUS))
+def test_truth_points_at_the_written_cells(lid, tmp_path):
+    """The generator's truth is right about its own workbook: read back (python-calamine, no product
+    code), every amount cell holds the printed figure and every 栏次/行次/count/note cell its text."""
+    import python_calamine
+
+    path = tmp_path / f"{lid}.xlsx"
+    truth = G.build(CORPUS[lid], path, write_truth=True)
+    assert path.with_suffix(".truth.json").exists()
+    wb = python_calamine.CalamineWorkbook.from_path(str(path))
+    sheets = {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names}
+
+    def at(sheet, r, c):
+        rows = sheets[sheet]
+        return rows[r][c] if r < len(rows) and c < len(rows[r]) else ""
+
+    for a in truth.amounts:
+        got = at(a.sheet, a.r, a.c)
+        if a.value is None:
+            assert got in ("", None) or str(got).strip() in G.BLANKS, (a.ref, got)
+        elif isinstance(got, str):
+            assert CORPUS[lid].text_numbers and G.printed_value(got) == G.printed_value(a.printed), (a.ref, got)
+        else:
+            assert G.printed_value(repr(float(got))) == G.printed_value(a.printed), (a.ref, got, a.printed)
+    for m in truth.marks:
+        got = at(m.sheet, m.r, m.c)
+        if isinstance(got, int | float):
+            assert G.printed_value(repr(float(got))) == G.printed_value(m.text), (m, got)
+        else:
+            assert got == m.text, (m, got)
