@@ -6,8 +6,10 @@ The test side of the layout corpus: this module imports the product (``read_book
 
 from __future__ import annotations
 
+import atexit
 import os
 import random
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,7 +22,12 @@ from . import generator as G
 from . import oracle
 
 MONEY_MARKS = ("lanci", "line", "count", "note", "text", "header", "other")
+# Generated workbooks go here; LAYOUTS_WORKDIR keeps them for a look, otherwise they go at exit.
 WORK = Path(os.environ.get("LAYOUTS_WORKDIR") or tempfile.mkdtemp(prefix="pytoolkit-layouts-"))
+if not os.environ.get("LAYOUTS_WORKDIR"):
+    atexit.register(shutil.rmtree, WORK, ignore_errors=True)
+else:
+    WORK.mkdir(parents=True, exist_ok=True)
 
 
 @dataclass
