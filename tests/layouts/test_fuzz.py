@@ -25,7 +25,8 @@ from . import generator as G
 HERE = Path(__file__).resolve().parent
 CORPUS = G.load_corpus()
 FUZZ_XFAIL = (yaml.safe_load((HERE / "xfail.yaml").read_text(encoding="utf-8")) or {}).get("fuzz") or {}
-BASES = ("hn2024_hongjiang_order", "hb2021_zengdu_biao", "cn2018_central_template", "sh2025_shiquan")
+BASES = ("hn2024_hongjiang_order", "hb2021_zengdu_biao", "cn2018_central_template", "sh2025_shiquan",
+         "caijue01_export")
 MIXED = int(os.environ.get("LAYOUTS_FUZZ", "4"))
 MIXED_SEED = int(os.environ.get("LAYOUTS_FUZZ_SEED", "20250601"))
 
