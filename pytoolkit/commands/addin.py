@@ -49,7 +49,7 @@ def register(subparsers) -> None:
         help="Excel 加载项：查看位置、安装到 Excel",
         description="Excel 加载项 pytoolkit.xlam（功能区“决算工具”和 pt_ 开头的工作表函数）。",
     )
-    sub = parser.add_subparsers(dest="addin_command", metavar="操作")
+    sub = parser.add_subparsers(dest="addin_command", metavar="子命令")
     path = sub.add_parser(
         "path",
         help="显示加载项文件 pytoolkit.xlam 的位置",
