@@ -49,13 +49,13 @@ def read_book(path: str | Path, *, recognise: bool = True) -> Book:
                 try:
                     uncalculated, errors = _scan_cells(zf)
                 except Exception as exc:  # a damaged part inside an intact zip (zlib.error, KeyError, …)
-                    raise InputError(f"{path.name}：工作簿内部数据已损坏，无法读取：{exc}") from exc
+                    raise InputError(f"{path.name}：工作簿内部数据已损坏，无法读取。") from exc
     try:
         wb = calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError as exc:
         raise InputError(f"{path.name}：工作簿设置了打开密码（已加密），请取消密码后再试。") from exc
     except Exception as exc:  # calamine raises several unrelated types for broken files
-        raise InputError(f"{path.name}：无法读取工作簿（文件已损坏或不是Excel文件）：{exc}") from exc
+        raise InputError(f"{path.name}：无法读取工作簿（文件已损坏或不是Excel文件）。") from exc
     sheets = []
     try:
         for meta in wb.sheets_metadata:
@@ -66,7 +66,7 @@ def read_book(path: str | Path, *, recognise: bool = True) -> Book:
             sheets.append(Sheet(meta.name, cells, list(sh.merged_cell_ranges or ()),
                                 frozenset(uncalculated.get(meta.name, ())), frozenset(errors.get(meta.name, ()))))
     except Exception as exc:
-        raise InputError(f"{path.name}：读取工作表时出错（文件可能已损坏）：{exc}") from exc
+        raise InputError(f"{path.name}：读取工作表时出错（文件可能已损坏）。") from exc
     finally:
         wb.close()
     if not any(v not in ("", None) for sheet in sheets for row in sheet.cells for v in row) and \
