@@ -164,7 +164,7 @@ def _run(argv: list[str]) -> int:
     except SystemExit as exc:  # -h, --version, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     if not getattr(args, "func", None):
-        parser.print_help()
+        parser.print_help(sys.stderr)
         return EXIT_INPUT
     return args.func(args)
 

@@ -311,7 +311,7 @@ def test_python_dash_m(books):
 def test_no_command_prints_help_and_exits_2(capsys):
     code, out, err = run(capsys)
     assert code == cli.EXIT_INPUT
-    assert CJK.search(out)
+    assert CJK.search(err)
 
 
 def _subcommands(parser: argparse.ArgumentParser, prefix: str = ""):

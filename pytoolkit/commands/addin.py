@@ -74,7 +74,7 @@ def register(subparsers) -> None:
     install.set_defaults(func=cmd_install)
 
     def no_action(args) -> int:
-        parser.print_help()
+        parser.print_help(sys.stderr)
         return EXIT_INPUT
 
     parser.set_defaults(func=no_action)

@@ -89,6 +89,8 @@ def cmd_consolidate(args) -> int:
                         "output": str(written) if written else None, **result.as_dict()})
         else:
             _render(console(), result, written)
+        if not written:
+            error("没有可以汇总的单位，未写出汇总工作簿。")
     return status
 
 
@@ -147,7 +149,7 @@ def _render(out: Console, result, written: Path | None) -> None:
     if written:
         out.print(f"\n已写出{title}工作簿：{written}（{tally}）")
     else:
-        out.print(f"\n[bold red]没有可以{title}的单位，未写出{title}工作簿[/]（{tally}）。")
+        out.print(f"\n{tally}")
 
 
 def demo_section(out: Console, units: list[Path], target: Path) -> None:

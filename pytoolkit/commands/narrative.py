@@ -7,6 +7,7 @@ Loads the text (.txt/.docx/workbook sheet 情况说明) and the book, makes one 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from ..errors import PytoolkitError
@@ -55,7 +56,7 @@ def register(subparsers) -> None:
 
 
 def _no_sub(parser) -> int:
-    parser.print_help()
+    parser.print_help(sys.stderr)
     return EXIT_INPUT
 
 

@@ -7,6 +7,8 @@ request cannot be met (unknown template, existing or unwritable output, year out
 
 from __future__ import annotations
 
+import sys
+
 from .common import (
     EXIT_INPUT,
     EXIT_OK,
@@ -36,7 +38,7 @@ def register(subparsers) -> None:
     new.set_defaults(func=cmd_new)
 
     def usage(args) -> int:
-        parser.print_help()
+        parser.print_help(sys.stderr)
         return EXIT_INPUT
 
     parser.set_defaults(func=usage)

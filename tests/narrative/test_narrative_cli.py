@@ -92,8 +92,8 @@ def test_bad_input_exit_2_with_chinese_message_naming_the_file(narrative_books, 
 
 
 def test_narrative_without_subcommand_prints_help(capsys):
-    code, out, _ = run(capsys, "narrative")
-    assert code == cli.EXIT_INPUT and CJK.search(out)
+    code, _, err = run(capsys, "narrative")
+    assert code == cli.EXIT_INPUT and CJK.search(err)
 
 
 def test_help_is_chinese():
