@@ -8,6 +8,7 @@ request cannot be met (unknown template, existing or unwritable output, year out
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from .common import (
     EXIT_INPUT,
@@ -31,8 +32,9 @@ def register(subparsers) -> None:
     listing.set_defaults(func=cmd_list)
     new = sub.add_parser("new", help="按模板新建工作簿（不覆盖已有文件）",
                          description="按模板新建一个空白工作簿；输出文件已存在时不覆盖（加 --force 覆盖），退出码为2。")
-    new.add_argument("name", metavar="NAME", help="模板名称（见 pytoolkit template list）")
-    add_output(new, "OUT.xlsx", "输出文件（.xlsx，已存在时不覆盖）")
+    new.add_argument("name", metavar="NAME", help="模板名称（见 pytoolkit template list）；all＝全部模板")
+    add_output(new, "OUT.xlsx", "输出文件（.xlsx，已存在时不覆盖）；NAME 为 all 时是一个已有的文件夹，"
+                                "各模板按 template list 所列的文件名写入")
     new.add_argument("--year", type=year, metavar="YEAR", help="年度（决定科目名称和标题；默认按模板）")
     new.add_argument("--units", type=non_negative_int, metavar="N", help="整体支出绩效自评表的二级机构行数（默认2）")
     new.set_defaults(func=cmd_new)
@@ -59,6 +61,8 @@ def cmd_list(args) -> int:
 def cmd_new(args) -> int:
     from ..templates import DEFAULT_SUBUNITS, TemplateError, get, write
 
+    if args.name == "all":
+        return _new_all(args)
     try:
         template = get(args.name)
     except TemplateError as exc:
@@ -72,4 +76,23 @@ def cmd_new(args) -> int:
     except TemplateError as exc:
         return error(str(exc))
     console().print(f"已新建 {path}（模板 {template.name}：{template.title}）")
+    return EXIT_OK
+
+
+def _new_all(args) -> int:
+    """Every template under its file name into the folder ``-o`` (how workbook_templates/ is made)."""
+    from ..errors import InputError
+    from ..templates import TEMPLATES, write
+
+    folder = Path(args.output)
+    if not folder.is_dir():
+        raise InputError(f"template new all 的 -o 应为一个已有的文件夹，而“{folder}”不是文件夹。")
+    if args.year is not None or args.units is not None:
+        return error("template new all 按各模板的默认年度和行数生成，不接受 --year、--units。")
+    targets = [(t, prepare_output(folder / t.file, suffixes=(".xlsx",), force=args.force, what="模板文件"))
+               for t in TEMPLATES]
+    out = console()
+    for t, path in targets:
+        write(t.name, path, overwrite=args.force)
+        out.print(f"已新建 {path}（模板 {t.name}：{t.title}）")
     return EXIT_OK
