@@ -346,3 +346,16 @@ def test_every_builtin_rule_has_a_chinese_title():
                 assert rule.title and CJK.search(rule.title), (pack, rule.id)
             seen += 1
     assert seen > 20
+
+
+def test_readme_opens_with_the_two_commands_ci_runs():
+    """The README's first block holds exactly two commands: install + demo, install + tests; the
+    latter is what .ci/run runs (kept in step)."""
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```bash\n", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert len(block) == 2
+    assert block[0].endswith("pytoolkit demo") and "pip install ." in block[0]
+    assert block[1].endswith("python -m pytest") and 'pip install -e ".[test]"' in block[1]
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == block[1]
