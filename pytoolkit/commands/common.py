@@ -12,11 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -87,6 +89,39 @@ def table(title: str, columns: Sequence[str], numeric: Iterable[str] = ()) -> Ri
         else:
             t.add_column(name, overflow="fold")
     return t
+
+
+_NUMBERISH = re.compile(r"[-+]?[0-9０-９][0-9０-９.,，．%％]*[0-9０-９%％]|[0-9０-９]")
+
+
+def fit_text(text: str, width: int) -> str:
+    """``text`` wrapped to lines of at most ``width`` terminal cells, breaking only outside numbers:
+    “36.32%” never becomes “36.” and “32%”. A number is kept whole even when longer than a line;
+    closing punctuation (“，”“。”“）”) stays with what precedes it."""
+    if width < 1 or cell_len(text) <= width:
+        return text
+    atoms: list[str] = []
+    pos = 0
+    for m in _NUMBERISH.finditer(text):
+        atoms.extend(text[pos:m.start()])
+        atoms.append(m.group())
+        pos = m.end()
+    atoms.extend(text[pos:])
+    lines: list[str] = []
+    line, used = "", 0
+    for atom in atoms:
+        w = cell_len(atom)
+        if used + w > width and line and atom not in _CLOSING:
+            lines.append(line)
+            line, used = "", 0
+        line += atom
+        used += w
+    if line:
+        lines.append(line)
+    return "\n".join(lines)
+
+
+_CLOSING = set("，。、；：！？）》」』”’,.;:!?)")
 
 
 def print_json(doc: dict | str) -> None:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.cells import cell_len
+from rich.table import Table as RichTable
+
 from ..errors import InputError
-from .common import EXIT_OK, add_force, check_folder, console, render_text, table
+from .common import EXIT_OK, add_force, check_folder, console, fit_text, render_text, table
 
 DEFAULT_FOLDER = "pytoolkit-demo"
 
@@ -62,6 +65,26 @@ def prepare_folder(folder: Path, files: dict[str, Path], force: bool) -> None:
     folder.mkdir()
 
 
+def derived_table(figures, width: int) -> RichTable:
+    """The derived figures as a table that fits ``width`` terminal cells without breaking a number:
+    the 数字 column is wrapped here between numbers (``fit_text``), never by rich inside one."""
+    rows = [(f.group, f.subject, f.text) for f in figures]
+    group_w = max((cell_len(r[0]) for r in rows), default=4)
+    subject_w = max((cell_len(r[1]) for r in rows), default=4)
+    text_w = max((cell_len(r[2]) for r in rows), default=4)
+    room = width - 10 - group_w  # 3 columns: 4 borders and 6 cells of padding
+    if subject_w + text_w > room:
+        subject_w = min(subject_w, max(12, room // 3))
+        text_w = max(16, room - subject_w)
+    t = RichTable(title="派生数（完成率、增减、占比、等次；四舍五入保留两位）")
+    t.add_column("类别", no_wrap=True)
+    t.add_column("项目", max_width=subject_w, overflow="fold")
+    t.add_column("数字", width=text_w, no_wrap=True, overflow="ignore")
+    for group, subject, text in rows:
+        t.add_row(group, subject, fit_text(text, text_w))
+    return t
+
+
 def cmd_demo(args) -> int:
     from ..derived import derived_figures
     from ..io.annotate import annotate
@@ -92,10 +115,7 @@ def cmd_demo(args) -> int:
         t.add_row(tb.id, tb.tdef.title, tb.sheet, tb.money_unit, str(len(tb.rows)))
     out.print(t)
 
-    d = table("派生数（完成率、增减、占比、等次；四舍五入保留两位）", ("类别", "项目", "数字"))
-    for fig in derived_figures(book):
-        d.add_row(fig.group, fig.subject, fig.text)
-    out.print(d)
+    out.print(derived_table(derived_figures(book), out.width))
 
     findings = validate_book(book)
     out.rule("[bold]勾稽关系校验[/bold]")
