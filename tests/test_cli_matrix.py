@@ -396,3 +396,28 @@ def test_gbk_process_usage_error(tmp_path):
     run = _gbk_process(["validat", "x.xlsx"], tmp_path)
     assert_user_text(run, cli.EXIT_INPUT)
     assert run.err.startswith("用法：") and "您是不是想输入“validate”" in run.err
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+@pytest.mark.parametrize("umask", [0o022, 0o002])
+def test_outputs_follow_the_umask(files, tmp_path, monkeypatch, umask):
+    """New outputs get 0666 less the umask (colleagues on a shared folder can open them), not the
+    0600 of a temporary file; a replaced output keeps its mode."""
+    import pytoolkit.io.output as output
+
+    output._umask.cache_clear()
+    old = os.umask(umask)
+    try:
+        runs = [gbk_main(["template", "new", "pp", "-o", tmp_path / "模板.xlsx"], monkeypatch),
+                gbk_main(["validate", files["seed"], "--annotate", tmp_path / "标注.xlsx"], monkeypatch),
+                gbk_main(["narrative", "write", files["seed"], "-o", tmp_path / "初稿.docx"], monkeypatch),
+                gbk_main(["consolidate", files["unit"], "-o", tmp_path / "汇总.xlsx"], monkeypatch)]
+    finally:
+        os.umask(old)
+        output._umask.cache_clear()
+    assert [r.code for r in runs] == [0, 1, 0, 0], [r.err for r in runs]
+    for name in ("模板.xlsx", "标注.xlsx", "初稿.docx", "汇总.xlsx"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o666 & ~umask, name
+    (tmp_path / "模板.xlsx").chmod(0o640)
+    run = gbk_main(["template", "new", "pp", "-o", tmp_path / "模板.xlsx", "--force"], monkeypatch)
+    assert run.code == 0 and (tmp_path / "模板.xlsx").stat().st_mode & 0o777 == 0o640
