@@ -42,12 +42,13 @@ WINDOWS = "win_amd64"
 INSTALL_BAT = r"""@echo off
 rem 离线安装 pytoolkit（部门决算工具）：只从本文件夹的 wheels 子文件夹安装，不连接网络。
 rem 用法：双击本文件，或在命令提示符中运行 install.bat
+rem 依次找 64 位的 Python {names_rev}（py 启动器的 -X.Y-64），再找 PATH 上的 python。
 setlocal
 set "HERE=%~dp0"
 set "PY="
 for %%V in ({versions}) do (
-    py -%%V -c "import sys" >nul 2>nul && (
-        set "PY=py -%%V"
+    py -%%V-64 -c "import sys" >nul 2>nul && (
+        set "PY=py -%%V-64"
         goto :found
     )
 )
@@ -83,8 +84,8 @@ $wheels = Join-Path $PSScriptRoot 'wheels'
 $python = $null
 foreach ($v in @({versions_ps})) {{
     if (Get-Command py -ErrorAction SilentlyContinue) {{
-        & py "-$v" -c 'import sys' 2>$null
-        if ($LASTEXITCODE -eq 0) {{ $python = @('py', "-$v"); break }}
+        & py "-$v-64" -c 'import sys' 2>$null
+        if ($LASTEXITCODE -eq 0) {{ $python = @('py', "-$v-64"); break }}
     }}
 }}
 if (-not $python -and (Get-Command python -ErrorAction SilentlyContinue)) {{
@@ -245,7 +246,8 @@ def write_scripts(folder: Path, pythons: list[str], count: int, version: str) ->
     names = "、".join(pythons)
     tuples = "(" + ", ".join(f"({p.replace('.', ', ')})" for p in pythons) + ")"
     newest_first = sorted(pythons, key=lambda p: tuple(map(int, p.split("."))), reverse=True)
-    bat = INSTALL_BAT.format(versions=" ".join(newest_first), tuples=tuples, names=names)
+    bat = INSTALL_BAT.format(versions=" ".join(newest_first), tuples=tuples, names=names,
+                             names_rev="、".join(newest_first))
     ps1 = INSTALL_PS1.format(versions_ps=", ".join(f"'{p}'" for p in newest_first), tuples=tuples, names=names)
     # cmd.exe reads a batch file in the console's code page (936 on a Chinese Windows): GBK.
     # Windows PowerShell 5.1 reads a script without BOM in the ANSI code page: UTF-8 with BOM is

@@ -70,11 +70,17 @@ def test_install_scripts(tool, tmp_path):
     assert '--no-index --find-links "%HERE%wheels" pytoolkit' in text
     assert 'set "HERE=%~dp0"' in text  # ends with a backslash: "%HERE%wheels" is <folder>\wheels
     assert "for %%V in (3.13 3.12 3.11) do" in text  # newest supported Python first
+    assert 'py -%%V-64 -c "import sys"' in text  # 64-bit only: the wheels are win_amd64
     assert "((3, 11), (3, 12), (3, 13))" in text
     for line in text.splitlines():
         assert line.count('"') % 2 == 0, line  # balanced quotes on every line (paths with spaces)
-        assert not re.search(r"(?<![%\w])%[A-Za-z]+(?!%)", line.replace("%%V", "").replace("%~dp0", "")
-                             .replace("%HERE%", "").replace("%PY%", "")), line
+        # Every variable is one of the script's own: a stray % would eat the text after it.
+        rest = re.sub(r"%%V|%~dp0|%HERE%|%PY%", "", line)
+        assert "%" not in rest, line
+    # The folder path (%HERE%, which may hold spaces, “(1)” or Chinese) is used only quoted and
+    # outside parenthesised blocks, where a “)” in it would end the block.
+    assert [line for line in text.splitlines() if "%HERE%" in line] == [
+        '%PY% -m pip install --no-index --find-links "%HERE%wheels" pytoolkit']
     # Windows PowerShell 5.1 reads a script without BOM in the ANSI code page: UTF-8 with BOM.
     assert ps1.startswith(b"\xef\xbb\xbf") and b"\r\n" in ps1
     script = ps1.decode("utf-8-sig")
