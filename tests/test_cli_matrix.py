@@ -172,6 +172,7 @@ CASES = (
     Case("validate-annotate-no-folder", ("validate", "{seed}", "--annotate", "{tmp}/无此文件夹/标注.xlsx"), E,
          "不存在"),
     Case("validate-annotate", ("validate", "{seed}", "--annotate", "{tmp}/标注.xlsx"), 1, "已写出标注副本"),
+    Case("validate-annotate-into-a-folder", ("validate", "{seed}", "--annotate", "{tmp}"), 1, "示例单位_校验.xlsx"),
     Case("validate-rules-missing", ("validate", "{seed}", "--rules", "{tmp}/无此规则.yaml"), E, "找不到规则文件"),
     Case("validate-rules-bad-yaml", ("validate", "{seed}", "--rules", "{bad_yaml}"), E, "第4行"),
     # consolidate

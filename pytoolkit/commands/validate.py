@@ -44,7 +44,8 @@ def register(subparsers) -> None:
     add_edition(val)
     add_format(val)
     val.add_argument("--annotate", metavar="OUT.xlsx",
-                     help="写出标注副本（.xlsx；多个工作簿时为一个已有的文件夹，副本名为“原名_校验.xlsx”）；原文件不会被修改")
+                     help="写出标注副本（.xlsx 文件名，或一个已有的文件夹：副本名为“原名_校验.xlsx”；"
+                          "多个工作簿时须为文件夹）；原文件不会被修改")
     add_force(val)
     add_workers(val, "并行进程数（默认：8个以上工作簿时按CPU核数，否则1）")
     val.set_defaults(func=cmd_validate)
@@ -58,10 +59,10 @@ def annotated_name(book: Path) -> str:
 
 def annotate_targets(books: list[Path], target: str, force: bool) -> dict[Path, Path]:
     """Where each book's annotated copy goes; every target is checked before any book is read."""
-    if len(books) == 1:
-        return {books[0]: prepare_output(target, suffixes=ANNOTATE_SUFFIXES, inputs=books, force=force,
-                                         what="标注副本")}
     folder = Path(target)
+    if len(books) == 1:
+        out = folder / annotated_name(books[0]) if folder.is_dir() else folder  # a folder: 原名_校验.xlsx in it
+        return {books[0]: prepare_output(out, suffixes=ANNOTATE_SUFFIXES, inputs=books, force=force, what="标注副本")}
     if not folder.is_dir():
         raise InputError(f"校验多个工作簿时，--annotate 应指定一个已存在的文件夹，而“{folder}”不是文件夹。")
     check_folder(folder)
