@@ -1,265 +1,198 @@
-"""Adapter: the ``pytoolkit`` command line. Loads, makes one core call, renders, sets the exit code.
+"""Adapter: the ``pytoolkit`` command line — the edge between the user's console and the commands.
 
-Exit status: 0 no error findings, 1 error findings, 2 an input could not be used.
+``main`` builds the parser (every subcommand is a module under ``pytoolkit.commands`` with
+``register(subparsers)``), parses in Chinese, runs the command and turns every way a run can end
+into a Chinese message and an exit status: 0 no error findings, 1 error findings, 2 an input could
+not be used (or any other failure). Nothing ends a run with a traceback or an encoding error:
+
+- stdout and stderr replace what their encoding lacks (a GBK console, output redirected to a file);
+- ``PytoolkitError`` and ``OSError`` become ``错误：…`` (Chinese, naming the file) and exit 2;
+- anything else is a defect: the user reads a Chinese message naming a log file that holds the
+  traceback (``~/.pytoolkit/logs/``, else the temporary folder), and the exit status is 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import datetime as dt
+import difflib
 import importlib
+import os
 import sys
-from collections import defaultdict
+import tempfile
+import traceback
+from collections.abc import Iterator
 from pathlib import Path
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table as RichTable
-
 from . import __version__
-from .errors import PytoolkitError
-from .findings import Finding, Severity, has_errors, summary, to_json
-from .metrics import format_amount
-from .tables.catalog import BY_ID
+from .commands.common import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERRUPTED, EXIT_OK, error
+from .errors import PytoolkitError, os_error_message
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
-# Subcommand modules under pytoolkit/commands, each with register(subparsers).
-COMMANDS: tuple[str, ...] = ("consolidate", "addin", "template", "narrative")
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-_GROUP_TITLES = {"book": "工作簿", "derived": "派生数", "X": "表间关系", "XP": "绩效自评表与公开表",
-                 "recognise": "表格识别", "read": "读取"}
-_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+__all__ = ["EXIT_FINDINGS", "EXIT_INPUT", "EXIT_OK", "build_parser", "main"]
 
+# Subcommand modules under pytoolkit/commands, in the order their help appears.
+COMMANDS: tuple[str, ...] = ("demo", "validate", "consolidate", "narrative", "template", "addin")
+LOG_FOLDER = Path(".pytoolkit") / "logs"  # under the user's home, beside the add-in's config
 
-def _console(stderr: bool = False) -> Console:
-    # Chinese text is wide: give non-terminal output (pipes, CI logs) room rather than 80 columns.
-    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
-
-
-def expand_inputs(items: list[str]) -> list[Path]:
-    """Files as given; folders expand to the workbooks inside (sorted), lock files skipped."""
-    out: list[Path] = []
-    for item in items:
-        p = Path(item)
-        if p.is_dir():
-            out.extend(
-                sorted(q for q in p.rglob("*") if q.suffix.lower() in WORKBOOK_SUFFIXES and not q.name.startswith("~$"))
-            )
-        else:
-            out.append(p)
-    return out
-
-
-def _progress(total: int) -> Progress:
-    return Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=_console(stderr=True),
-        transient=True,
-        disable=total < 2,
-    )
+# argparse's own words (its gettext message ids, Python 3.11–3.13), in the CLI's Chinese.
+_ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "show program's version number and exit": "显示版本号并退出",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "one of the arguments %s is required": "参数 %s 中必须给出一个",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "expected one argument": "后面应跟一个值",
+    "expected at most one argument": "后面最多跟一个值",
+    "expected at least one argument": "后面应至少跟一个值",
+    "expected %s argument": "后面应跟 %s 个值",
+    "expected %s arguments": "后面应跟 %s 个值",
+    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选择 %(value)r（可选：%(choices)s）",
+    "invalid %(type)s value: %(value)r": "无法识别的取值 %(value)r",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是 %(matches)s",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "ignored explicit argument %r": "多余的值 %r",
+    "unexpected option string: %s": "意外的选项 %s",
+    "%(prog)s: error: %(message)s\n": "错误：%(message)s\n",
+    "%(prog)s: warning: %(message)s\n": "注意：%(message)s\n",
+    "can't open '%(filename)s': %(error)s": "无法打开“%(filename)s”：%(error)s",
+    "command '%(parser_name)s' is deprecated": "子命令“%(parser_name)s”已不再推荐使用",
+    "option '%(option)s' is deprecated": "选项“%(option)s”已不再推荐使用",
+}
 
 
-# -- validate ----------------------------------------------------------------------------------
-def render_text(console: Console, path: Path, findings: list[Finding]) -> None:
-    counts = summary(findings)
-    console.print(
-        f"[bold]{path.name}[/bold]：错误 {counts['error']} 条，核实 {counts['warning']} 条，提示 {counts['info']} 条"
-    )
-    groups: dict[str, list[Finding]] = defaultdict(list)
-    for f in findings:
-        groups[f.table or ""].append(f)
-    for table, items in groups.items():
-        title = BY_ID[table].title if table in BY_ID else _GROUP_TITLES.get(table, table or "读取与识别")
-        console.print(f"  [bold]{table + ' ' if table in BY_ID else ''}{title}[/bold]")
-        for f in items:
-            nums = ""
-            if f.expected is not None and f.actual is not None and format_amount(f.actual) not in f.message:
-                nums = (
-                    f"（应为 {format_amount(f.expected)}，实为 {format_amount(f.actual)}，"
-                    f"差额 {format_amount(f.difference)}）"
-                )
-            # Texts from the workbook and rule ids are escaped: “[recognise.no_unit]” is not a style.
-            console.print(
-                f"    [{_STYLE[f.severity]}]{f.severity.label}[/] {escape(str(f.location))}  {escape(f.message)}"
-                f"[dim]{escape(nums)} {escape(f'[{f.rule}]')}[/dim]"
-            )
+def _gettext(message: str) -> str:
+    return _ARGPARSE_ZH.get(message, message)
 
 
-def cmd_validate(args) -> int:
-    from .batch import check_files, default_workers
-    from .rules.loader import load_pack
-
-    out = _console()
-    err = _console(stderr=True)
-    for pack in args.rules or ():
-        load_pack(pack)  # a malformed pack stops here, before any book is read
-    books = expand_inputs(args.books)
-    if not books:
-        err.print("没有找到要校验的工作簿。")
-        return EXIT_INPUT
-    annotate_to = None
-    if args.annotate:
-        if len(books) > 1:
-            folder = Path(args.annotate)
-            if not folder.is_dir():
-                err.print(f"校验多个工作簿时，--annotate 应指定一个已存在的文件夹：{folder}")
-                return EXIT_INPUT
-
-            def annotate_to(path: Path) -> Path:
-                return folder / f"{path.stem}_校验{path.suffix}"
-        else:
-
-            def annotate_to(path: Path) -> Path:
-                return Path(args.annotate)
-    workers = args.workers if args.workers else default_workers(len(books))
-    status = EXIT_OK
-    results = []
-    with _progress(len(books)) as progress:
-        task = progress.add_task("校验", total=len(books))
-        for result in check_files(books, args.rules or (), args.edition, workers, annotate_to):
-            results.append(result)
-            if result.problem:
-                status = EXIT_INPUT
-            elif has_errors(result.findings) and status == EXIT_OK:
-                status = EXIT_FINDINGS
-            progress.advance(task)
-    if args.format == "json":
-        all_findings = [f for r in results if r.findings for f in r.findings]
-        books_doc = [
-            {"file": str(r.path), "summary": summary(r.findings) if r.findings is not None else None,
-             **({"error": r.problem} if r.problem else {})}
-            for r in results
-        ]
-        print(to_json(all_findings, books=books_doc))
-    else:
-        for r in results:
-            if r.findings is not None:
-                render_text(out, r.path, r.findings)
-            if r.problem:
-                err.print(f"[bold red]无法使用[/] {r.problem}")
-        if args.annotate and status != EXIT_INPUT:
-            err.print(f"已写出标注副本：{args.annotate}")
-    return status
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return _gettext(singular if n == 1 else plural)
 
 
-# -- demo --------------------------------------------------------------------------------------
-def cmd_demo(args) -> int:
-    from .derived import derived_figures
-    from .io.annotate import annotate
-    from .io.layout import write_book
-    from .io.reader import read_book
-    from .rules import validate_book
-    from .samples.data import DEPARTMENT, SEED
-
-    console = _console()
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    seed_path = out_dir / "示例_汨罗市人民政府政务服务中心_2018.xlsx"
-    write_book(seed_path, SEED)
-    write_book(
-        out_dir / "示例_汨罗市人民政府政务服务中心_2018_分列编码_元.xlsx", SEED, code_layout="split", money_unit="元"
-    )
-    for i, unit in enumerate(DEPARTMENT):
-        write_book(out_dir / f"示例部门_{i + 1}_{unit.name}.xlsx", unit)
-    console.rule("[bold]pytoolkit 演示：部门决算公开表的识别、派生数与勾稽校验[/bold]")
-    console.print(f"示例数据已写入 {out_dir.resolve()}（原始单位：{SEED.name}，{SEED.year}年度）\n")
-
-    book = read_book(seed_path)
-    t = RichTable(title="识别出的表格", show_lines=False)
-    for col in ("表", "表名", "工作表", "单位", "行数"):
-        t.add_column(col)
-    for table in book.tables:
-        t.add_row(table.id, table.tdef.title, table.sheet, table.money_unit, str(len(table.rows)))
-    console.print(t)
-
-    d = RichTable(title="派生数（完成率、增减、占比、等次；四舍五入保留两位）")
-    for col in ("类别", "项目", "数字"):
-        d.add_column(col, overflow="fold")
-    for fig in derived_figures(book):
-        d.add_row(fig.group, fig.subject, fig.text)
-    console.print(d)
-
-    findings = validate_book(book)
-    console.rule("[bold]勾稽关系校验[/bold]")
-    render_text(console, seed_path, findings)
-    annotated = out_dir / "示例_校验标注.xlsx"
-    annotate(seed_path, findings, annotated, book)
-    console.print(f"\n标注副本（问题单元格着色并加批注，另有“校验结果”表和“预算与决算”图表）：{annotated}")
-    console.print(
-        "\n[dim]说明：上面列出的错误来自原始公开文件本身——整体支出绩效自评表中的收入来源、“三公”经费"
-        "与公开表不一致。[/dim]"
-    )
-    from .commands import consolidate, narrative
-
-    narrative.demo_section(console, out_dir, seed_path)
-    consolidate.demo_section(console, out_dir)
-    console.print(
-        "\n[dim]更多：pytoolkit template list（标准模板）、pytoolkit addin install（Excel 加载项，Windows）、"
-        "pytoolkit validate 文件夹 --workers 2（批量校验）。[/dim]"
-    )
-    return EXIT_OK
-
-
-# -- parser ------------------------------------------------------------------------------------
-def _positive_int(text: str) -> int:
+@contextlib.contextmanager
+def _chinese_argparse() -> Iterator[None]:
+    """argparse speaks Chinese while the CLI runs (its texts go through module-level gettext
+    functions); restored afterwards so that other programs in the same process are unaffected."""
+    saved = argparse._, argparse.ngettext
+    argparse._, argparse.ngettext = _gettext, _ngettext
     try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"应为正整数，实为“{text}”")
-    return n
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with Chinese errors: ``错误：…`` plus where to find help, exit status 2; a
+    misspelled subcommand or choice gets the nearest valid one suggested."""
+
+    def _check_value(self, action, value):
+        choices = action.choices
+        if choices is not None and value not in choices:
+            names = [str(c) for c in choices]
+            close = difflib.get_close_matches(str(value), names, n=1, cutoff=0.5)
+            hint = f"。您是不是想输入“{close[0]}”？" if close else ""
+            raise argparse.ArgumentError(action, f"无效的选择“{value}”（可选：{'、'.join(names)}）{hint}")
+        return super()._check_value(action, value)
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INPUT, f"错误：{message}\n查看帮助：{self.prog} -h\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ChineseArgumentParser(
         prog="pytoolkit",
         description="部门决算工具：勾稽关系校验、局机关与二级机构汇总、情况说明核对与生成、标准模板、Excel 加载项。"
                     "退出码：0 无错误，1 有错误，2 输入无法使用。",
     )
-    parser.add_argument("--version", action="version", version=f"pytoolkit {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="命令")
-
-    demo = sub.add_parser(
-        "demo", help="用内置示例数据演示全流程", description="用内置示例数据演示：识别、派生数、校验、标注。"
-    )
-    demo.add_argument("--out", default="pytoolkit-demo", help="示例文件输出目录（默认 ./pytoolkit-demo）")
-    demo.set_defaults(func=cmd_demo)
-
-    val = sub.add_parser(
-        "validate", help="校验工作簿的勾稽关系", description="校验一个或多个工作簿（或文件夹）的表内、表间勾稽关系。"
-    )
-    val.add_argument("books", nargs="+", metavar="BOOK", help="工作簿文件或文件夹")
-    val.add_argument(
-        "--rules", action="append", metavar="PACK", help="附加规则文件（YAML），可多次给出；同编号规则将替换内置规则"
-    )
-    val.add_argument("--edition", choices=("2018", "2019"), help="表样版本（默认按是否有第九张表判断）")
-    val.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（text 或 json）")
-    val.add_argument("--annotate", metavar="OUT.xlsx", help="写出标注副本（多个工作簿时为文件夹）；原文件不会被修改")
-    val.add_argument("--workers", type=_positive_int, metavar="N",
-                     help="并行进程数（默认：8个以上工作簿时按CPU核数，否则1）")
-    val.set_defaults(func=cmd_validate)
+    parser.add_argument("--version", action="version", version=f"pytoolkit {__version__}", help="显示版本号并退出")
+    sub = parser.add_subparsers(dest="command", metavar="子命令")
     for name in COMMANDS:
         importlib.import_module(f"{__package__}.commands.{name}").register(sub)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return EXIT_INPUT
+# -- the edge: streams, errors, crashes --------------------------------------------------------
+@contextlib.contextmanager
+def _safe_streams() -> Iterator[None]:
+    """stdout/stderr replace characters their encoding lacks instead of raising (a GBK console,
+    or output redirected to a file in the ANSI code page); restored afterwards."""
+    saved = []
+    for stream in (sys.stdout, sys.stderr):
+        errors = getattr(stream, "errors", None)
+        if errors in (None, "strict") and hasattr(stream, "reconfigure"):
+            try:
+                stream.reconfigure(errors="replace")
+                saved.append((stream, errors or "strict"))
+            except (ValueError, OSError, AttributeError, TypeError):
+                pass
     try:
-        return args.func(args)
-    except PytoolkitError as exc:
-        _console(stderr=True).print(f"[bold red]错误：[/]{exc}")
+        yield
+    finally:
+        for stream, errors in saved:
+            with contextlib.suppress(Exception):
+                stream.reconfigure(errors=errors)
+
+
+def crash_log(exc: BaseException, argv: list[str]) -> Path | None:
+    """Write the traceback of an unexpected error to a log file; its path, or None if no folder
+    would take it."""
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    text = (f"pytoolkit {__version__}，Python {sys.version.split()[0]}，{sys.platform}\n"
+            f"命令：pytoolkit {' '.join(argv)}\n\n"
+            + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+    for folder in (Path.home() / LOG_FOLDER, Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"pytoolkit-错误-{stamp}-{os.getpid()}.log"
+            path.write_text(text, encoding="utf-8")
+            return path
+        except OSError:
+            continue
+    return None
+
+
+def _run(argv: list[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # -h, --version, or a usage error already printed
+        return exc.code if isinstance(exc.code, int) else EXIT_INPUT
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
         return EXIT_INPUT
-    except KeyboardInterrupt:
-        return 130
+    return args.func(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    with _safe_streams(), _chinese_argparse():
+        try:
+            return _run(argv)
+        except PytoolkitError as exc:
+            return error(str(exc))
+        except BrokenPipeError:
+            # The reader of a pipe went away (``pytoolkit … | more`` closed): nothing left to say.
+            with contextlib.suppress(Exception):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_INPUT
+        except OSError as exc:
+            return error(os_error_message(exc))
+        except KeyboardInterrupt:
+            with contextlib.suppress(Exception):
+                print("\n已中断。", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        except Exception as exc:
+            log = crash_log(exc, argv)
+            where = f"详细信息已写入 {log}，请把这个文件发给维护人员。" if log else "（无法写出日志文件。）"
+            with contextlib.suppress(Exception):
+                error(f"程序内部出错（{type(exc).__name__}），本次运行没有完成。{where}")
+            return EXIT_INPUT
 
 
 if __name__ == "__main__":

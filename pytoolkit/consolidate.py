@@ -59,8 +59,8 @@ SUMMED_IDS = (*PUBLIC_IDS, "PE")  # PP (one form per project) is not summed
 
 # Internal flows (RULES.md §5): (payer table/column, receiver table/column, parent pays?)
 FLOWS = (
-    ("subsidy", "对附属单位补助支出 ↔ 上级补助收入", ("T3", "对附属单位补助支出"), ("T2", "上级补助收入"), True),
-    ("remit", "上缴上级支出 ↔ 附属单位上缴收入", ("T3", "上缴上级支出"), ("T2", "附属单位上缴收入"), False),
+    ("subsidy", "对附属单位补助支出与上级补助收入", ("T3", "对附属单位补助支出"), ("T2", "上级补助收入"), True),
+    ("remit", "上缴上级支出与附属单位上缴收入", ("T3", "上缴上级支出"), ("T2", "附属单位上缴收入"), False),
 )
 # T1 rows that carry each flow's income column
 _T1_INCOME_ROW = {"上级补助收入": "上级补助收入", "附属单位上缴收入": "附属单位上缴收入"}

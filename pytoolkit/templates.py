@@ -8,18 +8,19 @@ recognises every table of every template (one source of truth). The files commit
 ``workbook_templates/`` are the reviewable copies of what :func:`build` returns; the command
 ``pytoolkit template new`` builds on demand, so an installed package needs no data files.
 
-Regenerate the committed copies with ``python -m pytoolkit.templates --write workbook_templates``
-and compare them with ``--check``; both compare content (values, formulas, merges, formats,
-validations, protection, print settings), not zip bytes.
+Every formula is saved with its result (``io.calc``): a blank template reads, and validates, as
+the zeros and “无预算” Excel would show, before any spreadsheet application has opened it.
+
+Regenerate the committed copies with ``pytoolkit template new all -o workbook_templates --force``;
+``tests/templates`` compares them with fresh ones by content (values, formulas, merges, formats,
+validations, protection, print settings), not zip bytes (:func:`check_folder`).
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import os
-import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from .io import layout
-from .io.layout import TableLayout, parse_amount, save_atomic, write_cover, write_table
+from .io import calc, layout
+from .io.layout import TableLayout, parse_amount, write_cover, write_table
+from .io.output import write_atomic
 from .tables import catalog, codes
 from .tables.catalog import SUMMARY_UNIT
 
@@ -126,12 +128,24 @@ def build(name: str, *, year: int | None = None,
 
 def write(name: str, path: str | os.PathLike[str], *, year: int | None = None, subunits: int = DEFAULT_SUBUNITS,
           overwrite: bool = False) -> Path:
-    """Build the template and save it to ``path`` (atomically); refuses an existing file unless asked."""
+    """Build the template and save it to ``path`` (atomically) with every formula's result;
+    refuses an existing file unless asked."""
     target = Path(path)
     if target.exists() and not overwrite:
         raise FileExistsError(target)
     wb, _ = build(name, year=year, subunits=subunits)
-    return save_atomic(wb, target)
+    return save_with_results(wb, target)
+
+
+def save_with_results(wb: Workbook, path: str | os.PathLike[str]) -> Path:
+    """Save ``wb`` atomically, each formula with the result Excel would show (``io.calc``)."""
+    results = {ws.title: calc.sheet_results(ws) for ws in wb.worksheets}
+
+    def save(tmp: Path) -> None:
+        wb.save(tmp)
+        calc.store_results(tmp, results)
+
+    return write_atomic(path, save)
 
 
 def write_all(folder: str | os.PathLike[str]) -> list[Path]:
@@ -307,8 +321,10 @@ def _fill_details(ws: Any, lay: TableLayout, details: Mapping[str, Mapping[str, 
 
 def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
     """What a template file says, independent of zip bytes and timestamps: per sheet the cells
-    (value or formula, number format, locked), merges, data validations, protection, print setup."""
+    (value or formula and its stored result, number format, locked), merges, data validations,
+    protection, print setup."""
     wb = load_workbook(path)
+    results = load_workbook(path, data_only=True)
     out: dict[str, Any] = {"sheets": wb.sheetnames}
     for ws in wb.worksheets:
         cells = {}
@@ -317,6 +333,8 @@ def describe(path: str | os.PathLike[str]) -> dict[str, Any]:
                 if cell.value is None and cell.number_format == "General" and cell.protection.locked:
                     continue
                 cells[cell.coordinate] = (cell.value, cell.number_format, bool(cell.protection.locked))
+                if cell.data_type == "f":  # the stored result too
+                    cells[cell.coordinate] += (results[ws.title][cell.coordinate].value,)
         validations = sorted(
             (dv.type, dv.operator, dv.formula1, dv.formula2, bool(dv.allow_blank), str(dv.sqref))
             for dv in ws.data_validations.dataValidation)
@@ -363,28 +381,3 @@ def check_folder(folder: str | os.PathLike[str], scratch: str | os.PathLike[str]
         fresh = write(t.name, scratch / t.file, overwrite=True)
         out += [f"{t.file}：{d}" for d in differences(describe(fresh), describe(committed))]
     return out
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pytoolkit.templates",
-                                     description="按标准表定义重新生成或核对 workbook_templates/ 中的模板。")
-    group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument("--write", metavar="DIR", help="把全部模板写入文件夹 DIR（覆盖同名文件）")
-    group.add_argument("--check", metavar="DIR", help="核对文件夹 DIR 中的模板与重新生成的是否一致")
-    args = parser.parse_args(argv)
-    if args.write:
-        for path in write_all(args.write):
-            print(f"已写出 {path}")
-        return 0
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as scratch:
-        problems = check_folder(args.check, scratch)
-    for line in problems:
-        print(line)
-    print("模板与生成结果一致。" if not problems else f"共{len(problems)}处不一致，请重新生成。")
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -311,7 +311,7 @@ def test_python_dash_m(books):
 def test_no_command_prints_help_and_exits_2(capsys):
     code, out, err = run(capsys)
     assert code == cli.EXIT_INPUT
-    assert CJK.search(out)
+    assert CJK.search(err)
 
 
 def _subcommands(parser: argparse.ArgumentParser, prefix: str = ""):
@@ -346,3 +346,38 @@ def test_every_builtin_rule_has_a_chinese_title():
                 assert rule.title and CJK.search(rule.title), (pack, rule.id)
             seen += 1
     assert seen > 20
+
+
+def test_readme_opens_with_the_two_commands_ci_runs():
+    """The README's first block holds exactly two commands: install + demo, install + tests; the
+    latter is what .ci/run runs (kept in step)."""
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```bash\n", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert len(block) == 2
+    assert block[0].endswith("pytoolkit demo") and "pip install ." in block[0]
+    assert block[1].endswith("python -m pytest") and 'pip install -e ".[test]"' in block[1]
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == block[1]
+
+
+def test_demo_at_80_columns_never_breaks_a_number(tmp_path, capsys, monkeypatch):
+    """An 80-column console (a default cmd.exe window): every number the demo prints at full
+    width is whole in the 80-column output, and no line is wider than the console."""
+    from rich.cells import cell_len
+
+    from pytoolkit.commands import common
+
+    code, wide, _ = run(capsys, "demo", "-o", tmp_path / "宽")
+    assert code == cli.EXIT_OK
+    monkeypatch.setattr(common, "_isatty", lambda stream: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("NO_COLOR", "1")
+    code, narrow, _ = run(capsys, "demo", "-o", tmp_path / "窄")
+    assert code == cli.EXIT_OK
+    numbers = set(re.findall(r"\d[\d,]*\.\d+%?", wide))
+    assert len(numbers) > 30
+    for number in numbers:
+        assert number in narrow, number
+    table_lines = [line for line in narrow.splitlines() if line[:1] in "│┃┏┡└"]
+    assert table_lines and all(cell_len(line) <= 80 for line in table_lines)

@@ -34,13 +34,14 @@ def sha256(path: Path) -> str:
 
 
 def formula_book(path: Path, sheet: str = "Sheet1") -> Path:
-    """A T3 whose totals are formulas, saved by openpyxl: formulas without cached values."""
+    """A T3 whose totals are formulas, saved by openpyxl: formulas without cached values. ABS is
+    outside what ``io.calc`` computes (tests/io/test_calc.py covers the formulas it does)."""
     wb = Workbook()
     ws = wb.active
     ws.title = sheet
     for row in (["支出决算表"], ["单位：万元"], T3_HEADER,
-                [None, "合计", "=C5", "=D5", "=E5"],
-                ["201", "一般公共服务支出", 100, 60, "=C5-D5"]):
+                [None, "合计", "=ABS(C5)", "=ABS(D5)", "=ABS(E5)"],
+                ["201", "一般公共服务支出", 100, 60, "=ABS(C5-D5)"]):
         ws.append(row)
     wb.save(path)
     return path

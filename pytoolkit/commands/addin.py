@@ -30,7 +30,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, os_error_message
 
 __all__ = ["register"]
 
@@ -49,7 +49,7 @@ def register(subparsers) -> None:
         help="Excel 加载项：查看位置、安装到 Excel",
         description="Excel 加载项 pytoolkit.xlam（功能区“决算工具”和 pt_ 开头的工作表函数）。",
     )
-    sub = parser.add_subparsers(dest="addin_command", metavar="操作")
+    sub = parser.add_subparsers(dest="addin_command", metavar="子命令")
     path = sub.add_parser(
         "path",
         help="显示加载项文件 pytoolkit.xlam 的位置",
@@ -74,7 +74,7 @@ def register(subparsers) -> None:
     install.set_defaults(func=cmd_install)
 
     def no_action(args) -> int:
-        parser.print_help()
+        parser.print_help(sys.stderr)
         return EXIT_INPUT
 
     parser.set_defaults(func=no_action)
@@ -93,12 +93,12 @@ def packaged_addin() -> tuple[Path, dict]:
     xlam, info_path = folder / XLAM_NAME, folder / INFO_NAME
     if not xlam.is_file() or not info_path.is_file():
         raise InputError(
-            f"找不到加载项文件 {xlam}：安装包不完整，请重新安装 pytoolkit（pip install --force-reinstall pytoolkit）。"
+            f"找不到加载项文件 {xlam}：安装包不完整，请按安装说明（addin/安装说明.md）重新安装 pytoolkit。"
         )
     try:
         info = json.loads(info_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise InputError(f"加载项的构建信息 {info_path} 无法读取：{exc}。请重新安装 pytoolkit。") from exc
+        raise InputError(f"加载项的构建信息 {info_path} 无法读取。请重新安装 pytoolkit。") from exc
     return xlam, info
 
 
@@ -159,10 +159,10 @@ def cmd_install(args) -> int:
         shutil.copyfile(xlam, target)
     except PermissionError as exc:
         raise InputError(
-            f"无法写入 {target}：Excel 可能正打开着旧的加载项。请关闭所有 Excel 窗口后再运行本命令。（{exc}）"
+            f"无法写入 {target}：Excel 可能正打开着旧的加载项。请关闭所有 Excel 窗口后再运行本命令。"
         ) from exc
     except OSError as exc:
-        raise InputError(f"无法复制加载项到 {folder}：{exc}") from exc
+        raise InputError(f"无法复制加载项到 {folder}：{os_error_message(exc)}") from exc
     conf.parent.mkdir(parents=True, exist_ok=True)
     conf.write_bytes(settings)
     print(f"已安装加载项：{target}")

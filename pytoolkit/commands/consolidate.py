@@ -7,17 +7,30 @@ workbook (``io.consolidated.write_consolidated``), prints, sets the exit code: 0
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table as RichTable
 
-from ..cli import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, _console, _progress, expand_inputs, render_text
-from ..errors import PytoolkitError
 from ..findings import Finding, summary
 from ..metrics import format_amount
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    EXIT_OK,
+    add_edition,
+    add_format,
+    add_output,
+    add_workers,
+    console,
+    error,
+    expand_inputs,
+    prepare_output,
+    print_json,
+    progress,
+    render_text,
+    table,
+    workers_for,
+)
 
 DESCRIPTION = (
     "把局机关和各二级机构的决算汇总为部门决算：输入可以是各单位的工作簿（或其所在文件夹），"
@@ -30,63 +43,54 @@ DESCRIPTION = (
 def register(subparsers) -> None:
     p = subparsers.add_parser("consolidate", help="汇总局机关与二级机构（部门决算汇总）", description=DESCRIPTION)
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="单位工作簿、文件夹，或按单位分工作表的一个工作簿")
-    p.add_argument("-o", "--out", required=True, metavar="OUT.xlsx", help="输出的汇总工作簿（不能与输入相同）")
+    add_output(p, "OUT.xlsx", "输出的汇总工作簿（.xlsx；不能与输入相同，已存在时不覆盖）")
     p.add_argument("--eliminate", action="store_true",
                    help="抵销内部往来（对附属单位补助支出与上级补助收入、上缴上级支出与附属单位上缴收入），得到合并数")
     p.add_argument("--parent", metavar="NAME", help="抵销时的上级单位（局机关/本级）名称；默认按名称识别“…机关”“本级”")
     p.add_argument("--name", metavar="NAME", help="汇总表上的部门名称；默认取各单位名称的共同部分")
     p.add_argument("--strict", action="store_true", help="严格模式：任一单位校验有错误即停止，不写输出")
-    p.add_argument("--workers", type=int, default=1, metavar="N", help="并行处理的进程数（默认1；双核电脑可用2）")
-    p.add_argument("--edition", choices=("2018", "2019"), help="校验各单位时的表样版本（默认按是否有第九张表判断）")
-    p.add_argument("--format", choices=("text", "json"), default="text", help="输出格式（text 或 json）")
+    add_workers(p, "并行处理的进程数（默认：8个以上工作簿时按CPU核数，否则1；双核电脑可用2）")
+    add_edition(p, "校验各单位时的表样版本（默认按是否有第九张表判断）")
+    add_format(p)
     p.set_defaults(func=cmd_consolidate)
 
 
 def cmd_consolidate(args) -> int:
     from ..consolidate import ConsolidationStopped, consolidate_paths
     from ..io.consolidated import write_consolidated
-    from ..io.output import check_output
 
-    err = _console(stderr=True)
-    paths = expand_inputs(args.inputs)
+    # The output of an earlier run may sit in an input folder: it is not a unit.
+    paths = expand_inputs(args.inputs, skip=[Path(args.output)])
     if not paths:
-        err.print("没有找到要汇总的工作簿。")
-        return EXIT_INPUT
-    out = Path(args.out)
-    if out.suffix.lower() != ".xlsx":
-        err.print(f"输出文件应为 .xlsx：{out}")
-        return EXIT_INPUT
-    if args.workers < 1:
-        err.print("--workers 至少为 1。")
-        return EXIT_INPUT
+        return error(f"没有找到要汇总的工作簿（.xlsx、.xlsm、.xls）：{'、'.join(args.inputs)}")
+    out = prepare_output(args.output, suffixes=(".xlsx",), inputs=paths, force=args.force, what="汇总工作簿")
+    workers = workers_for(args.workers, len(paths))
     try:
-        check_output(out, paths)
-    except PytoolkitError as exc:
-        err.print(f"[bold red]错误：[/]{exc}")
-        return EXIT_INPUT
-    workers = min(args.workers, os.cpu_count() or 1, len(paths))
-    try:
-        with _progress(len(paths)) as progress:
-            task = progress.add_task("汇总", total=len(paths))
+        with progress(len(paths)) as bar:
+            task = bar.add_task("汇总", total=len(paths))
             result = consolidate_paths(paths, workers=workers, eliminate=args.eliminate, strict=args.strict,
                                        parent=args.parent, name=args.name or "", edition=args.edition,
-                                       progress=lambda n: progress.advance(task, n))
+                                       progress=lambda n: bar.advance(task, n))
     except ConsolidationStopped as exc:
         return _stopped(args, exc)
     with result:
-        write_consolidated(out, result, paths)
         findings = result.all_findings
+        written = None
+        if result.included:
+            write_consolidated(out, result, paths)
+            written = out
         status = EXIT_OK
         if any(f.severity.value == "error" for f in findings):
             status = EXIT_FINDINGS
         if result.unusable or not result.included:
             status = EXIT_INPUT
         if args.format == "json":
-            doc = {"findings": [f.as_dict() for f in findings], "summary": summary(findings),
-                   "output": str(out), **result.as_dict()}
-            print(json.dumps(doc, ensure_ascii=False, indent=2))
+            print_json({"findings": [f.as_dict() for f in findings], "summary": summary(findings),
+                        "output": str(written) if written else None, **result.as_dict()})
         else:
-            _render(_console(), result, out)
+            _render(console(), result, written)
+        if not written:
+            error("没有可以汇总的单位，未写出汇总工作簿。")
     return status
 
 
@@ -94,21 +98,20 @@ def _stopped(args, exc) -> int:
     if args.format == "json":
         doc = {"findings": [f.as_dict() for f in exc.findings], "summary": summary(exc.findings),
                "stopped": str(exc), "output": None}
-        print(json.dumps(doc, ensure_ascii=False, indent=2))
+        print_json(doc)
     else:
-        console = _console()
-        render_text(console, Path(exc.unit), exc.findings)
-        _console(stderr=True).print(f"[bold red]已停止：[/]{exc}未写出汇总工作簿。")
+        render_text(console(), Path(exc.unit), exc.findings)
+        console(stderr=True).print(f"[bold red]已停止：[/]{exc}未写出汇总工作簿。")
     return EXIT_FINDINGS
 
 
-def _render(console: Console, result, out: Path) -> None:
+def _render(out: Console, result, written: Path | None) -> None:
     included = result.included
     title = "合并" if result.adjustments else "汇总"
-    console.rule(f"[bold]{result.name} {result.year or ''}年度部门决算{title}[/bold]")
-    t = RichTable(title=f"参与{title}的单位（{len(included)}个）")
-    for col in ("单位", "来源", "金额单位", "状态", "本年收入合计", "本年支出合计"):
-        t.add_column(col, overflow="fold")
+    out.rule(f"[bold]{result.name} {result.year or ''}年度部门决算{title}[/bold]")
+    t = table(f"参与{title}的单位（{len(included)}个）",
+              ("单位", "来源", "金额单位", "状态", "本年收入合计", "本年支出合计"),
+              numeric=("本年收入合计", "本年支出合计"))
     rows = {index: figures for index, figures in result.iter_unit_rows()} if len(result.units) <= 50 else {}
     for u in result.units[:50]:
         if u.role == "form":
@@ -119,10 +122,9 @@ def _render(console: Console, result, out: Path) -> None:
         t.add_row(u.name, u.source, "、".join(u.money_units), u.status, income, spending)
     if len(result.units) > 50:
         t.caption = f"只列前50个，全部单位见输出工作簿“分户主要指标”表（共{len(result.units)}个）"
-    console.print(t)
-    totals = RichTable(title=f"{title}数（万元）")
-    for col in ("项目", "汇总数") + (("抵销", "合并数") if result.adjustments else ()):
-        totals.add_column(col)
+    out.print(t)
+    columns = ("项目", "汇总数") + (("抵销", "合并数") if result.adjustments else ())
+    totals = table(f"{title}数（万元）", columns, numeric=columns[1:])
     for row in ("收入总计", "本年收入合计", "本年支出合计", "年末结转和结余"):
         plain = result.value("T1", row, "决算数", merged=False)
         if plain is None:
@@ -132,35 +134,30 @@ def _render(console: Console, result, out: Path) -> None:
             delta = result.adjustments.get(("T1", row, "决算数"))
             cells += ["" if delta is None else format_amount(delta), format_amount(result.value("T1", row, "决算数"))]
         totals.add_row(*cells)
-    console.print(totals)
+    if totals.row_count:
+        out.print(totals)
     for e in result.eliminations:
         state = f"抵销 {format_amount(e.amount)} 万元" if e.amount else "两方不等，未抵销"
-        console.print(f"内部往来 {e.title}：支付 {format_amount(e.paid)}，收到 {format_amount(e.received)}，{state}")
+        out.print(f"内部往来 {e.title}：支付 {format_amount(e.paid)}，收到 {format_amount(e.received)}，{state}")
     by_file: dict[str, list[Finding]] = {}
     for f in result.all_findings:
         by_file.setdefault(f.location.file or "汇总", []).append(f)
     for file, items in by_file.items():
-        render_text(console, Path(file), items)
+        render_text(out, Path(file), items)
     counts = summary(result.all_findings)
-    console.print(f"\n已写出{title}工作簿：{out}（错误 {counts['error']} 条，核实 {counts['warning']} 条，"
-                  f"提示 {counts['info']} 条）")
+    tally = f"错误 {counts['error']} 条，核实 {counts['warning']} 条，提示 {counts['info']} 条"
+    if written:
+        out.print(f"\n已写出{title}工作簿：{written}（{tally}）")
+    else:
+        out.print(f"\n{tally}")
 
 
-def demo_section(console: Console, out_dir: Path) -> None:
-    """The demo's consolidation: the bundled department's three unit workbooks → 汇总 with eliminations.
-
-    The demo has already written the units as ``示例部门_N_*.xlsx`` into ``out_dir``.
-    """
+def demo_section(out: Console, units: list[Path], target: Path) -> None:
+    """The demo's consolidation: the bundled department's unit workbooks → 汇总 with eliminations."""
     from ..consolidate import consolidate_paths
     from ..io.consolidated import write_consolidated
 
-    paths = sorted(Path(out_dir).glob("示例部门_*_*.xlsx"))
-    paths = [p for p in paths if "汇总" not in p.name]
-    console.rule("[bold]局机关与二级机构汇总（抵销内部往来）[/bold]")
-    if not paths:
-        console.print("没有找到示例部门的单位工作簿（示例部门_N_*.xlsx）。")
-        return
-    out = Path(out_dir) / "示例部门_汇总.xlsx"
-    with consolidate_paths(paths, eliminate=True) as result:
-        write_consolidated(out, result, paths)
-        _render(console, result, out)
+    out.rule("[bold]二、示例部门：局机关与二级机构汇总（抵销内部往来）[/bold]")
+    with consolidate_paths(units, eliminate=True) as result:
+        write_consolidated(target, result, units)
+        _render(out, result, target)

@@ -7,11 +7,19 @@ request cannot be met (unknown template, existing or unwritable output, year out
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
-EXIT_OK, EXIT_INPUT = 0, 2
+from .common import (
+    EXIT_INPUT,
+    EXIT_OK,
+    add_output,
+    console,
+    error,
+    non_negative_int,
+    prepare_output,
+    year,
+)
 
 
 def register(subparsers) -> None:
@@ -23,60 +31,68 @@ def register(subparsers) -> None:
     listing = sub.add_parser("list", help="列出全部模板", description="列出全部模板的名称、说明和所含表格。")
     listing.set_defaults(func=cmd_list)
     new = sub.add_parser("new", help="按模板新建工作簿（不覆盖已有文件）",
-                         description="按模板新建一个空白工作簿；输出文件已存在时不覆盖，退出码为2。")
-    new.add_argument("name", metavar="NAME", help="模板名称（见 pytoolkit template list）")
-    new.add_argument("-o", "--output", metavar="OUT.xlsx", required=True, help="输出文件（.xlsx，不能已存在）")
-    new.add_argument("--year", type=int, metavar="YEAR", help="年度（决定科目名称和标题；默认按模板）")
-    new.add_argument("--units", type=int, metavar="N", help="整体支出绩效自评表的二级机构行数（默认2）")
+                         description="按模板新建一个空白工作簿；输出文件已存在时不覆盖（加 --force 覆盖），退出码为2。")
+    new.add_argument("name", metavar="NAME", help="模板名称（见 pytoolkit template list）；all＝全部模板")
+    add_output(new, "OUT.xlsx", "输出文件（.xlsx，已存在时不覆盖）；NAME 为 all 时是一个已有的文件夹，"
+                                "各模板按 template list 所列的文件名写入")
+    new.add_argument("--year", type=year, metavar="YEAR", help="年度（决定科目名称和标题；默认按模板）")
+    new.add_argument("--units", type=non_negative_int, metavar="N", help="整体支出绩效自评表的二级机构行数（默认2）")
     new.set_defaults(func=cmd_new)
-    parser.set_defaults(func=lambda args: _usage(parser))
 
+    def usage(args) -> int:
+        parser.print_help(sys.stderr)
+        return EXIT_INPUT
 
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return EXIT_INPUT
-
-
-def _err(message: str) -> int:
-    print(f"错误：{message}", file=sys.stderr)
-    return EXIT_INPUT
+    parser.set_defaults(func=usage)
 
 
 def cmd_list(args) -> int:
     from ..tables.catalog import BY_ID
     from ..templates import TEMPLATES
 
+    out = console()
     for t in TEMPLATES:
-        print(f"{t.name:<12} {t.title}")
-        print(f"{'':<12} 文件名：{t.file}；默认年度：{t.year}")
-        print(f"{'':<12} 表格：{'、'.join(BY_ID[i].title for i in t.tables)}")
+        out.print(f"{t.name:<12} {t.title}")
+        out.print(f"{'':<12} 文件名：{t.file}；默认年度：{t.year}")
+        out.print(f"{'':<12} 表格：{'、'.join(BY_ID[i].title for i in t.tables)}")
     return EXIT_OK
 
 
 def cmd_new(args) -> int:
     from ..templates import DEFAULT_SUBUNITS, TemplateError, get, write
 
+    if args.name == "all":
+        return _new_all(args)
     try:
         template = get(args.name)
     except TemplateError as exc:
-        return _err(str(exc))
-    out = Path(args.output)
-    if out.suffix.lower() != ".xlsx":
-        return _err(f"输出文件应以 .xlsx 结尾：{out}")
-    if out.exists():
-        return _err(f"文件已存在，不会覆盖：{out}。请换一个文件名，或先删除原文件。")
-    if not out.parent.is_dir():
-        return _err(f"输出文件夹不存在：{out.parent}")
+        return error(str(exc))
+    out = prepare_output(args.output, suffixes=(".xlsx",), force=args.force, what="模板文件")
     if args.units is not None and "PE" not in template.tables:
-        return _err(f"--units 只用于整体支出绩效自评表模板（pe），不用于 {template.name}")
+        return error(f"--units 只用于整体支出绩效自评表模板（pe），不用于 {template.name}")
     try:
-        path = write(template.name, out, year=args.year,
+        path = write(template.name, out, year=args.year, overwrite=args.force,
                      subunits=DEFAULT_SUBUNITS if args.units is None else args.units)
     except TemplateError as exc:
-        return _err(str(exc))
-    except FileExistsError:
-        return _err(f"文件已存在，不会覆盖：{out}")
-    except OSError as exc:
-        return _err(f"无法写出 {out}：{exc}")
-    print(f"已新建 {path}（模板 {template.name}：{template.title}）")
+        return error(str(exc))
+    console().print(f"已新建 {path}（模板 {template.name}：{template.title}）")
+    return EXIT_OK
+
+
+def _new_all(args) -> int:
+    """Every template under its file name into the folder ``-o`` (how workbook_templates/ is made)."""
+    from ..errors import InputError
+    from ..templates import TEMPLATES, write
+
+    folder = Path(args.output)
+    if not folder.is_dir():
+        raise InputError(f"template new all 的 -o 应为一个已有的文件夹，而“{folder}”不是文件夹。")
+    if args.year is not None or args.units is not None:
+        return error("template new all 按各模板的默认年度和行数生成，不接受 --year、--units。")
+    targets = [(t, prepare_output(folder / t.file, suffixes=(".xlsx",), force=args.force, what="模板文件"))
+               for t in TEMPLATES]
+    out = console()
+    for t, path in targets:
+        write(t.name, path, overwrite=args.force)
+        out.print(f"已新建 {path}（模板 {t.name}：{t.title}）")
     return EXIT_OK

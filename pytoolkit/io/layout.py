@@ -18,10 +18,8 @@ use only functions Excel and LibreOffice 7.4 both have (SUM, SUMPRODUCT, LEN, TR
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -40,6 +38,7 @@ from ..errors import ValueParseError
 from ..metrics import completion_rate, share
 from ..tables import catalog, codes
 from ..tables.catalog import CODED, SUMMARY_UNIT, TableDef
+from .output import write_atomic
 
 Values = dict[str, dict[str, str]]
 
@@ -1241,21 +1240,8 @@ def _notes(wb: Workbook, notes: Sequence[str]) -> None:
 
 
 def save_atomic(wb: Workbook, path: str | os.PathLike[str]) -> Path:
-    """Save ``wb`` to a temporary file beside ``path`` and move it into place: never a partial file."""
-    target = Path(path)
-    folder = target.parent
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        mode = target.stat().st_mode & 0o777 if target.exists() else 0o644
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return target
+    """Save ``wb`` through the package's one atomic writer (``io.output.write_atomic``)."""
+    return write_atomic(path, wb.save)
 
 
 def write_book(path: str | os.PathLike[str], sample: Any, *, code_layout: str = "single",

@@ -7,6 +7,7 @@ is scanned for such cells and they are reported, never taken as zero.
 
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from pathlib import Path, PurePosixPath
@@ -15,7 +16,7 @@ import python_calamine as calamine
 
 from ..errors import InputError
 from ..findings import Finding, Location, Severity
-from ..model import Book, Sheet
+from ..model import Book, CellRef, Sheet
 
 SUPPORTED = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 _ZIPPED = (".xlsx", ".xlsm", ".xlsb")
@@ -30,6 +31,7 @@ _REL = re.compile(rb"<Relationship\b([^>]*)/?>", re.S)
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _EMPTY_V = re.compile(rb"<v\s*/>|<v>\s*</v>")
+_FORMULA = re.compile(rb"<f(?:\s[^>]*)?>(.*?)</f>", re.S)
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 
@@ -41,38 +43,52 @@ def read_book(path: str | Path, *, recognise: bool = True) -> Book:
     """
     path = Path(path)
     _check_file(path)
-    uncalculated, errors = {}, {}
+    uncalculated, errors, formulas = {}, {}, {}
     if path.suffix.lower() in _ZIPPED:
         with _open_zip(path) as zf:  # one opening for the size checks and the formula scan
             _check_zip(path, zf)
             if path.suffix.lower() != ".xlsb":
                 try:
-                    uncalculated, errors = _scan_cells(zf)
+                    uncalculated, errors, formulas = _scan_cells(zf)
                 except Exception as exc:  # a damaged part inside an intact zip (zlib.error, KeyError, …)
-                    raise InputError(f"{path.name}：工作簿内部数据已损坏，无法读取：{exc}") from exc
+                    raise InputError(f"{path.name}：工作簿内部数据已损坏，无法读取。") from exc
     try:
         wb = calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError as exc:
         raise InputError(f"{path.name}：工作簿设置了打开密码（已加密），请取消密码后再试。") from exc
     except Exception as exc:  # calamine raises several unrelated types for broken files
-        raise InputError(f"{path.name}：无法读取工作簿（文件已损坏或不是Excel文件）：{exc}") from exc
+        raise InputError(f"{path.name}：无法读取工作簿（文件已损坏或不是Excel文件）。") from exc
     sheets = []
+    calculated: list[tuple[str, list[tuple[int, int]]]] = []
     try:
         for meta in wb.sheets_metadata:
             if str(meta.typ) != "SheetTypeEnum.WorkSheet" and "WorkSheet" not in str(meta.typ):
                 continue
             sh = wb.get_sheet_by_name(meta.name)
             cells = sh.to_python(skip_empty_area=False)
+            pending = uncalculated.get(meta.name, set())
+            computed = _compute(cells, pending, formulas.get(meta.name, {})) if pending else {}
             sheets.append(Sheet(meta.name, cells, list(sh.merged_cell_ranges or ()),
-                                frozenset(uncalculated.get(meta.name, ())), frozenset(errors.get(meta.name, ()))))
+                                frozenset(pending - computed.keys()), frozenset(errors.get(meta.name, ()))))
+            if computed:
+                calculated.append((meta.name, sorted(computed)))
     except Exception as exc:
-        raise InputError(f"{path.name}：读取工作表时出错（文件可能已损坏）：{exc}") from exc
+        raise InputError(f"{path.name}：读取工作表时出错（文件可能已损坏）。") from exc
     finally:
         wb.close()
     if not any(v not in ("", None) for sheet in sheets for row in sheet.cells for v in row) and \
             not any(sheet.uncalculated or sheet.errors for sheet in sheets):
         raise InputError(f"{path.name}：工作簿是空的，没有任何数据。")
     book = Book(path=path, sheets=sheets)
+    if calculated:
+        refs = [CellRef(name, r, c) for name, cells in calculated for r, c in cells]
+        sample = "、".join(str(ref) for ref in refs[:3]) + ("等" if len(refs) > 3 else "")
+        book.findings.append(Finding(
+            "read.computed_formula", Severity.INFO,
+            f"有{len(refs)}个公式没有保存计算结果（{sample}，在{len(calculated)}个工作表中）："
+            "文件由程序生成或填写，还没有在Excel或WPS中保存过。这些公式都是求和、加减或百分比，"
+            "已按公式算出后再校验；在Excel或WPS中打开并保存一次，文件里就会有计算结果。",
+            Location.at(refs[0], path.name), related=tuple(str(x) for x in refs[:50])))
     if _open_in_excel(path):
         book.findings.append(Finding(
             "read.open_in_excel", Severity.INFO,
@@ -143,11 +159,14 @@ def _check_zip(path: Path, zf: zipfile.ZipFile) -> None:
         raise InputError(f"{path.name}：工作簿解压后超过{MAX_UNPACKED_BYTES // 2**20} MB，已拒绝读取。")
 
 
-def _scan_cells(zf: zipfile.ZipFile) -> tuple[dict[str, set[tuple[int, int]]], dict[str, set[tuple[int, int]]]]:
-    """Per sheet: cells holding a formula without a cached value, and cells holding an Excel error
-    value (calamine reads both as blank). 0-based (row, col)."""
+def _scan_cells(zf: zipfile.ZipFile) -> tuple[dict[str, set[tuple[int, int]]], dict[str, set[tuple[int, int]]],
+                                              dict[str, dict[tuple[int, int], str]]]:
+    """Per sheet: cells holding a formula without a cached value, cells holding an Excel error
+    value (calamine reads both as blank), and the text of each uncalculated formula (where the
+    cell states it, not a shared formula's follower). 0-based (row, col)."""
     uncalculated: dict[str, set[tuple[int, int]]] = {}
     errors: dict[str, set[tuple[int, int]]] = {}
+    formulas: dict[str, dict[tuple[int, int], str]] = {}
     # Most sheets hold neither; the sheet names are looked up only for those that do.
     flagged = {}
     for info in zf.infolist():
@@ -156,8 +175,8 @@ def _scan_cells(zf: zipfile.ZipFile) -> tuple[dict[str, set[tuple[int, int]]], d
             if b"<f" in data or b't="e"' in data:
                 flagged[info.filename] = data
     if not flagged:
-        return uncalculated, errors
-    for name, part in _sheet_parts(zf).items():
+        return uncalculated, errors, formulas
+    for name, part in sheet_parts(zf).items():
         data = flagged.get(part)
         if data is None:
             continue
@@ -174,10 +193,38 @@ def _scan_cells(zf: zipfile.ZipFile) -> tuple[dict[str, set[tuple[int, int]]], d
                 # t="str" with an empty <v>: calculated, to the empty text (IF(…,"",…)), as
                 # Excel and LibreOffice save it; without t="str" an empty <v> is a placeholder.
                 uncalculated.setdefault(name, set()).add(where)
-    return uncalculated, errors
+                text = _FORMULA.search(body)
+                if text is not None and text.group(1).strip():
+                    formulas.setdefault(name, {})[where] = html.unescape(text.group(1).decode("utf-8", "replace"))
+    return uncalculated, errors, formulas
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def _compute(cells: list[list], pending: set[tuple[int, int]],
+             formulas: dict[tuple[int, int], str]) -> dict[tuple[int, int], object]:
+    """Values for the uncalculated formulas that ``io.calc`` computes, written into ``cells`` (as
+    the reader gives numbers: float); returns them by (row, col)."""
+    from decimal import Decimal
+
+    from .calc import Unsupported, evaluate_cells
+
+    def stored(row: int, col: int) -> object:
+        if (row, col) in pending:
+            raise Unsupported("uncalculated")  # a formula whose text is not stated: unknown, not 0
+        return cells[row][col] if row < len(cells) and col < len(cells[row]) else None
+
+    computed = evaluate_cells({k: v for k, v in formulas.items() if k in pending}, stored)
+    width = max((len(row) for row in cells), default=0)
+    for (row, col), value in computed.items():
+        while len(cells) <= row:
+            cells.append([""] * width)
+        if len(cells[row]) <= col:
+            cells[row].extend([""] * (col + 1 - len(cells[row])))
+        cells[row][col] = float(value) if isinstance(value, Decimal) else value
+    return computed
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → the worksheet part inside the archive (``xl/worksheets/sheet1.xml``)."""
     workbook = zf.read("xl/workbook.xml")
     rels = {}
     for m in _REL.finditer(zf.read("xl/_rels/workbook.xml.rels")):

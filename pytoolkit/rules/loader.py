@@ -48,16 +48,13 @@ def load_pack(source: str | Path, text: str | None = None) -> list[Rule]:
     """Rules of one pack file; raises RulePackError naming file, line and problem."""
     name = str(source)
     if text is None:
-        try:
-            text = Path(source).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise RulePackError(f"无法读取规则文件 {name}：{exc}") from exc
+        text = _read_text(Path(source))
     try:
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = f"第{mark.line + 1}行" if mark else ""
-        raise RulePackError(f"规则文件 {name} {line}YAML格式错误：{getattr(exc, 'problem', exc)}") from exc
+        where = f"第{mark.line + 1}行第{mark.column + 1}列" if mark else ""
+        raise RulePackError(f"规则文件 {name} {where}YAML格式错误：{_yaml_problem(exc)}") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("rules"), list):
         raise RulePackError(f"规则文件 {name}：缺少 rules: 列表。")
     rules = []
@@ -70,6 +67,52 @@ def load_pack(source: str | Path, text: str | None = None) -> list[Rule]:
             raise RulePackError(f"规则文件 {name} 第{item[_LINE]}行：规则编号“{rules[-1].id}”重复。")
         seen.add(rules[-1].id)
     return rules
+
+
+def _read_text(path: Path) -> str:
+    """A pack's text: UTF-8 (with or without BOM), or GBK as Notepad on a Chinese Windows saves
+    “ANSI”."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise RulePackError(f"找不到规则文件：{path}") from exc
+    except IsADirectoryError as exc:
+        raise RulePackError(f"{path} 是文件夹，不是规则文件。") from exc
+    except OSError as exc:
+        raise RulePackError(f"无法读取规则文件 {path}（{exc.strerror or '系统错误'}）。") from exc
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RulePackError(f"规则文件 {path} 不是文本文件，或编码无法识别：请用 UTF-8 编码保存。")
+
+
+# What PyYAML's (English) problem texts mean, for the message a user reads.
+_YAML_PROBLEMS = (
+    ("cannot start any token", "含有制表符（Tab）或不能出现在开头的字符；请用空格缩进"),
+    ("mapping values are not allowed", "此处不能出现“键: 值”（冒号后面的文字如含“: ”请加引号）"),
+    ("could not find expected ':'", "缺少冒号“:”"),
+    ("expected <block end>", "缩进不一致（同一层的各项应对齐）"),
+    ("did not find expected key", "缩进不一致或缺少键"),
+    ("did not find expected '-' indicator", "列表各项的“-”没有对齐"),
+    ("found unexpected end of stream", "引号或括号没有闭合"),
+    ("expected ',' or ']'", "方括号“[”没有闭合"),
+    ("expected ',' or '}'", "花括号“{”没有闭合"),
+    ("expected the node content", "缺少内容（括号没有闭合或值为空）"),
+    ("found undefined alias", "使用了未定义的别名（*）"),
+    ("found duplicate anchor", "锚点（&）重复"),
+    ("unacceptable character", "含有不允许的控制字符"),
+    ("found unknown escape character", "双引号中的反斜杠“\\”转义无效（路径请用单引号）"),
+)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    problem = str(getattr(exc, "problem", "") or "")
+    for english, chinese in _YAML_PROBLEMS:
+        if english in problem:
+            return chinese
+    return "语法不正确"
 
 
 def _rule(item: dict, name: str) -> Rule:

@@ -18,6 +18,7 @@ from openpyxl import load_workbook
 from rich.console import Console
 
 from pytoolkit import cli
+from pytoolkit.commands.common import render_text
 from pytoolkit.commands.consolidate import demo_section
 from pytoolkit.consolidate import Consolidator, UnitData, consolidate_paths
 from pytoolkit.errors import InputError
@@ -99,7 +100,7 @@ def test_text_output_shows_lowercase_rule_ids():
     from pytoolkit.findings import Finding, Location, Severity
 
     console = Console(record=True, width=200)
-    cli.render_text(console, Path("x.xlsx"), [Finding("recognise.no_unit", Severity.WARNING, "没有单位行",
+    render_text(console, Path("x.xlsx"), [Finding("recognise.no_unit", Severity.WARNING, "没有单位行",
                                                       Location(file="x.xlsx"))])
     assert "recognise.no_unit" in console.export_text()
 
@@ -181,7 +182,7 @@ def test_demo_section(unit_files, tmp_path):
     for p in unit_files:
         (tmp_path / p.name).write_bytes(p.read_bytes())
     console = Console(record=True, width=160)
-    demo_section(console, tmp_path)
+    demo_section(console, list(unit_files), tmp_path / "示例部门_汇总.xlsx")
     text = console.export_text()
     assert (tmp_path / "示例部门_汇总.xlsx").exists()
     assert "汨罗市示例局" in text and "627.29" in text

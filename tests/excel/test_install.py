@@ -94,8 +94,8 @@ def test_path_warns_about_a_mismatched_xlwings(capsys, monkeypatch):
 
 
 def test_addin_without_an_action_prints_help(capsys):
-    code, out, _ = run(capsys)
-    assert code == 2 and "install" in out and "path" in out
+    code, _, err = run(capsys)
+    assert code == 2 and "install" in err and "path" in err
 
 
 def test_the_checked_versions_are_the_pins():

@@ -179,8 +179,8 @@ def test_consolidate_says_units_and_eliminations(department):
     prompt = alert["prompt"]
     assert alert["mode"] == "info" and "参与汇总的单位 3 个" in prompt
     assert "局机关（万元）" in prompt and "二级机构1（元）" in prompt
-    assert "对附属单位补助支出 ↔ 上级补助收入：抵销 15.00 万元" in prompt
-    assert "上缴上级支出 ↔ 附属单位上缴收入：抵销 12.00 万元" in prompt
+    assert "对附属单位补助支出与上级补助收入：抵销 15.00 万元" in prompt
+    assert "上缴上级支出与附属单位上缴收入：抵销 12.00 万元" in prompt
     assert "填入 20 个单元格" in prompt
 
 

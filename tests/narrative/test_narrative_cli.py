@@ -92,8 +92,8 @@ def test_bad_input_exit_2_with_chinese_message_naming_the_file(narrative_books, 
 
 
 def test_narrative_without_subcommand_prints_help(capsys):
-    code, out, _ = run(capsys, "narrative")
-    assert code == cli.EXIT_INPUT and CJK.search(out)
+    code, _, err = run(capsys, "narrative")
+    assert code == cli.EXIT_INPUT and CJK.search(err)
 
 
 def test_help_is_chinese():
@@ -112,7 +112,7 @@ def test_help_is_chinese():
 
 def test_demo_section_prints_the_seed_findings(narrative_books, tmp_path):
     console = Console(record=True, width=200)
-    demo_section(console, tmp_path, narrative_books["seed"])
+    demo_section(console, narrative_books["seed"], tmp_path / "情况说明初稿.docx")
     text = console.export_text()
     for needle in ("4.54", "159.80", "4050元", "221", "税收事务(类)"):
         assert needle in text, needle

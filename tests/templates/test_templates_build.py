@@ -30,14 +30,12 @@ ALLOWED_FUNCTIONS = {"SUM", "SUMPRODUCT", "LEN", "TRIM", "IF", "N", "ROUND"}
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
-    """Every template built and saved once: name → (path, layouts)."""
+    """Every template written once as ``template new`` writes it: name → (path, layouts)."""
     folder = tmp_path_factory.mktemp("templates")
     out = {}
     for t in templates.TEMPLATES:
-        wb, layouts = templates.build(t.name)
-        path = folder / t.file
-        wb.save(path)
-        out[t.name] = (path, layouts)
+        path = templates.write(t.name, folder / t.file)
+        out[t.name] = (path, templates.build(t.name)[1])
     return out
 
 
@@ -52,25 +50,34 @@ def test_every_table_is_recognised(saved, name):
     t = templates.get(name)
     assert [table.id for table in book.tables] == list(t.tables)
     assert book.year == t.year
-    # A blank template has formulas without computed values: reported as such, never as zero;
-    # nothing else (no unrecognised table, row or column, no bad number).
-    rules = {f.rule for f in book.findings}
-    assert rules <= {"read.uncalculated_formula"}, [f.message for f in book.findings]
+    # A blank template carries every formula's result (zeros, “无预算”): nothing to report (no
+    # uncalculated formula, no unrecognised table, row or column, no bad number).
+    assert book.findings == [], [f.message for f in book.findings]
     for table in book.tables:
         lay = layouts[table.id]
         assert table.sheet == lay.sheet and table.money_unit == "万元"
         missing = [c.key for c in table.tdef.columns if not c.optional and c.key not in table.columns]
         if table.id != "PP":  # PP's fund columns are read as labelled fields, not header columns
             assert not missing, (table.id, missing)
-        uncalculated = {f"{layout.get_column_letter(c + 1)}{r + 1}"
-                        for s in book.sheets if s.name == lay.sheet for r, c in s.uncalculated}
-        assert set(lay.formulas) <= uncalculated | set(_label_formulas(path, lay.sheet))
+        assert not any(s.uncalculated for s in book.sheets)
+        # Every formula is still a formula, with the result Excel shows for a blank form.
+        ws, cached = load_workbook(path)[lay.sheet], load_workbook(path, data_only=True)[lay.sheet]
+        for coordinate, spec in lay.formulas.items():
+            assert ws[coordinate].data_type == "f", coordinate
+            want = spec.compute(lambda _: None)
+            got = cached[coordinate].value
+            assert (got == want) if isinstance(want, str) else (Decimal(str(got)) == want), (coordinate, got, want)
 
 
-def _label_formulas(path, sheet):
-    ws = load_workbook(path)[sheet]
-    return [c.coordinate for row in ws.iter_rows() for c in row
-            if isinstance(c.value, str) and c.value.startswith('="')]
+@pytest.mark.parametrize("name", NAMES)
+def test_blank_template_validates_clean(saved, name, capsys):
+    """``template new`` then ``validate``: no finding at all, exit 0 (issue: blank templates
+    failed with read.uncalculated_formula on every sheet until opened in Excel)."""
+    from pytoolkit.cli import main
+
+    path, _ = saved[name]
+    assert main(["validate", str(path), "--format", "json"]) == 0
+    assert '"summary": {\n    "error": 0,\n    "warning": 0,\n    "info": 0' in capsys.readouterr().out
 
 
 def test_rows_of_fixed_tables_are_recognised(saved):
@@ -265,8 +272,8 @@ def test_pe_units_and_years():
 
 def test_committed_templates_equal_generated(tmp_path):
     problems = templates.check_folder(COMMITTED, tmp_path)
-    assert not problems, "workbook_templates/ 与生成结果不一致（python -m pytoolkit.templates --write " \
-                         "workbook_templates 重新生成）：\n" + "\n".join(problems[:20])
+    assert not problems, "workbook_templates/ 与生成结果不一致（pytoolkit template new all -o workbook_templates " \
+                         "--force 重新生成）：\n" + "\n".join(problems[:20])
     assert sorted(p.name for p in COMMITTED.glob("*.xlsx")) == sorted(t.file for t in templates.TEMPLATES)
 
 
@@ -276,7 +283,7 @@ def test_comparison_sees_a_changed_formula(tmp_path):
     wb = load_workbook(COMMITTED / t.file)
     lay = templates.build(t.name)[1]["T1"]
     wb[lay.sheet][lay.cell("本年收入合计", "决算数")].value = "=0"
-    wb.save(changed)
+    templates.save_with_results(wb, changed)
     diffs = templates.differences(templates.describe(COMMITTED / t.file), templates.describe(changed))
     assert len(diffs) == 1 and lay.cell("本年收入合计", "决算数") in diffs[0]
 
@@ -287,11 +294,16 @@ def test_templates_readme_lists_every_file():
         assert t.file in text and t.name in text
 
 
-def test_regenerate_script(tmp_path, capsys):
-    assert templates.main(["--write", str(tmp_path)]) == 0
+def test_regenerate_command(tmp_path, capsys):
+    from pytoolkit.cli import main
+
+    assert main(["template", "new", "all", "-o", str(tmp_path)]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(t.file for t in templates.TEMPLATES)
-    assert templates.main(["--check", str(tmp_path)]) == 0
-    assert "一致" in capsys.readouterr().out
+    (tmp_path / "fresh").mkdir()
+    assert not templates.check_folder(tmp_path, tmp_path / "fresh")
+    assert main(["template", "new", "all", "-o", str(tmp_path)]) == 2  # existing files: refused
+    assert "--force" in capsys.readouterr().err
+    assert main(["template", "new", "all", "-o", str(tmp_path), "--force"]) == 0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -304,6 +304,21 @@ def uncalculated_formulas(d: Path) -> Path:
     return _variant(d, "uncalculated_formulas.xlsx", change)
 
 
+def uncalculated_other_formulas(d: Path) -> Path:
+    """The same 合计 row with SUBTOTAL (a function outside the templates' plain formulas, which the
+    reader computes itself): never calculated, so unknown, never read as zero."""
+    def change(wb, book):
+        t = book.table("T3")
+        total = t.row("合计")
+        firsts = [r for r in t.rows.values() if r.code and len(r.code) == 3]
+        for col, cell in total.values.items():
+            letter = cell.ref.a1.rstrip("0123456789")
+            parts = ",".join(f"{letter}{r.ref_row + 1}" for r in firsts if col in r.values)
+            wb[t.sheet].cell(cell.ref.row + 1, cell.ref.col + 1).value = f"=SUBTOTAL(9,{parts})"
+
+    return _variant(d, "uncalculated_other_formulas.xlsx", change)
+
+
 def bad_codes(d: Path) -> Path:
     """Codes as accountants mistype them: spaces and a leading apostrophe (accepted), a 6-digit code
     and a code that appears twice (both reported)."""
@@ -407,6 +422,7 @@ def huge_sheet(d: Path, rows: int = 300_000) -> Path:
 COMMITTED = (not_a_workbook, truncated, corrupted_entry, zip_not_workbook, encrypted, fake_legacy, empty_file,
              empty_workbook, lock_file, legacy_xls, missing_sheets, reordered_columns, renamed_header,
              merged_over_data, hidden_rows_and_columns, text_numbers, excel_errors, uncalculated_formulas,
+             uncalculated_other_formulas,
              bad_codes, mixed_units, open_in_excel, formula_injection)
 ON_DEMAND = {"bomb_sheet.xlsx": bomb_sheet, "bomb_shared_strings.xlsx": bomb_shared_strings,
              "huge_sheet.xlsx": huge_sheet}

@@ -1,0 +1,298 @@
+"""Adapter (command line): what every subcommand shares.
+
+Exit codes, the consoles (rich, safe under a GBK console), the progress bar, folder expansion,
+the text rendering of findings, the shared options (defined once: ``-o/--output``, ``--force``,
+``--workers``, ``--format``, ``--edition``) and the one rule for outputs (:func:`prepare_output`).
+``pytoolkit.cli`` and every module under ``pytoolkit.commands`` import from here, never from each
+other's private names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from ..errors import InputError
+from ..findings import Finding, Severity, summary
+from ..metrics import format_amount
+from ..tables.catalog import BY_ID
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+EXIT_INTERRUPTED = 130  # Ctrl+C, as shells report SIGINT
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+EDITIONS = ("2018", "2019")
+FORMATS = ("text", "json")
+
+_GROUP_TITLES = {"book": "工作簿", "derived": "派生数", "X": "表间关系", "XP": "绩效自评表与公开表",
+                 "recognise": "表格识别", "read": "读取"}
+_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+# -- consoles ----------------------------------------------------------------------------------
+def console(stderr: bool = False) -> Console:
+    """A rich console on stdout (or stderr).
+
+    Chinese text is wide: output that is not a terminal (pipes, files, CI logs) gets 160 columns
+    rather than 80. The stream itself never fails on a character its encoding lacks (the CLI's
+    edge sets ``errors="replace"``); rich draws its boxes in ASCII when the encoding is not UTF.
+    """
+    stream = sys.stderr if stderr else sys.stdout
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=None if _isatty(stream) else 160)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def error(message: str) -> int:
+    """Print ``错误：message`` on stderr (the one error prefix of the CLI) and return exit code 2."""
+    console(stderr=True).print(f"[bold red]错误：[/]{escape(message)}")
+    return EXIT_INPUT
+
+
+def progress(total: int) -> Progress:
+    """A progress bar on stderr, shown for two or more items and removed when done."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console(stderr=True),
+        transient=True,
+        disable=total < 2,
+    )
+
+
+def table(title: str, columns: Sequence[str], numeric: Iterable[str] = ()) -> RichTable:
+    """A rich table whose numeric columns never break a number across lines (right-aligned,
+    no wrapping); text columns wrap when the terminal is narrow."""
+    numeric = set(numeric)
+    t = RichTable(title=title)
+    for name in columns:
+        if name in numeric:
+            t.add_column(name, justify="right", no_wrap=True)
+        else:
+            t.add_column(name, overflow="fold")
+    return t
+
+
+_NUMBERISH = re.compile(r"[-+]?[0-9０-９][0-9０-９.,，．%％]*[0-9０-９%％]|[0-9０-９]")
+
+
+def fit_text(text: str, width: int) -> str:
+    """``text`` wrapped to lines of at most ``width`` terminal cells, breaking only outside numbers:
+    “36.32%” never becomes “36.” and “32%”. A number is kept whole even when longer than a line;
+    closing punctuation (“，”“。”“）”) stays with what precedes it."""
+    if width < 1 or cell_len(text) <= width:
+        return text
+    atoms: list[str] = []
+    pos = 0
+    for m in _NUMBERISH.finditer(text):
+        atoms.extend(text[pos:m.start()])
+        atoms.append(m.group())
+        pos = m.end()
+    atoms.extend(text[pos:])
+    lines: list[str] = []
+    line, used = "", 0
+    for atom in atoms:
+        w = cell_len(atom)
+        if used + w > width and line and atom not in _CLOSING:
+            lines.append(line)
+            line, used = "", 0
+        line += atom
+        used += w
+    if line:
+        lines.append(line)
+    return "\n".join(lines)
+
+
+_CLOSING = set("，。、；：！？）》」』”’,.;:!?)")
+
+
+def print_json(doc: dict | str) -> None:
+    """One JSON document on stdout, lossless whatever the console's encoding: characters the
+    stream cannot encode are written as JSON escapes (``\\u2194``), which every JSON reader
+    turns back into the character."""
+    text = doc if isinstance(doc, str) else json.dumps(doc, ensure_ascii=False, indent=2)
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        text = "".join(_json_escape(ch, encoding) for ch in text)
+    except LookupError:
+        pass
+    print(text)
+
+
+def _json_escape(ch: str, encoding: str) -> str:
+    try:
+        ch.encode(encoding)
+        return ch
+    except UnicodeEncodeError:
+        # Outside strings JSON is ASCII, so only characters inside strings get here.
+        return json.dumps(ch)[1:-1]
+
+
+# -- inputs ------------------------------------------------------------------------------------
+def expand_inputs(items: Iterable[str | Path], skip: Iterable[Path] = ()) -> list[Path]:
+    """Files as given; folders expand to the workbooks inside (sorted). Inside a folder, Excel's
+    lock files (``~$…``), hidden and temporary files (``.…``) and the paths in ``skip`` (this
+    run's outputs) are left out."""
+    skipped = {_key(p) for p in skip}
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            out.extend(sorted(
+                q for q in p.rglob("*")
+                if q.suffix.lower() in WORKBOOK_SUFFIXES and not q.name.startswith(("~$", "."))
+                and q.is_file() and _key(q) not in skipped))
+        else:
+            out.append(p)
+    return out
+
+
+def _key(path: Path) -> str:
+    return os.path.normcase(os.path.abspath(path))
+
+
+def same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return _key(a) == _key(b)
+
+
+# -- outputs: one rule for every command ------------------------------------------------------
+def prepare_output(path: str | Path, *, suffixes: Sequence[str], inputs: Iterable[Path] = (),
+                   force: bool = False, what: str = "输出文件") -> Path:
+    """Check an output path before anything is computed or written; raise ``InputError`` otherwise.
+
+    The rule (the same for demo, validate --annotate, consolidate, narrative write, template new):
+    the name ends with one of ``suffixes``; it is never one of the inputs (even with ``--force``);
+    its folder exists and is a folder; an existing file is refused unless ``force``.
+    """
+    out = Path(path)
+    if out.is_dir():
+        raise InputError(f"{out} 是文件夹；请给出{what}的文件名（以 {'、'.join(suffixes)} 结尾）。")
+    if out.suffix.lower() not in suffixes:
+        raise InputError(f"{what}“{out.name}”的扩展名应为 {'、'.join(suffixes)}。")
+    for p in inputs:
+        if same_file(out, Path(p)) or _key(out) == _key(Path(p)):
+            raise InputError(f"{what}不能与输入文件相同：{out}（输入文件不会被改写，请另取一个文件名）。")
+    check_folder(out.parent)
+    if out.exists() and not force:
+        raise InputError(f"文件已存在，不会覆盖：{out}。请换一个文件名，或加 --force 覆盖。")
+    return out
+
+
+def check_folder(folder: Path, what: str = "输出文件夹") -> None:
+    folder = Path(folder) if str(folder) else Path(".")
+    if folder.exists() and not folder.is_dir():
+        raise InputError(f"{folder} 是文件，不是文件夹，无法在其中写出文件。")
+    if not folder.is_dir():
+        raise InputError(f"{what}不存在：{folder}")
+    if not os.access(folder, os.W_OK):
+        raise InputError(f"没有权限在文件夹 {folder} 中写入文件，请换一个文件夹。")
+
+
+# -- shared options, each defined once ---------------------------------------------------------
+def positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数，实为“{text}”")
+    return n
+
+
+def non_negative_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"应为0或正整数，实为“{text}”")
+    return n
+
+
+def year(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) == 4):
+        raise argparse.ArgumentTypeError(f"年度应为四位数字，如 2019，实为“{text}”")
+    return int(text)
+
+
+def add_output(parser: argparse.ArgumentParser, metavar: str, help: str, *, required: bool = True,
+               default: str | None = None) -> None:
+    """``-o/--output`` and ``--force``: the same two flags on every command that writes."""
+    parser.add_argument("-o", "--output", required=required, default=default, metavar=metavar, help=help)
+    add_force(parser)
+
+
+def add_force(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true", help="输出文件已存在时覆盖它（默认不覆盖，退出码为2）")
+
+
+def add_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=FORMATS, default="text", help="输出格式：text（文字，默认）或 json")
+
+
+def add_edition(parser: argparse.ArgumentParser, help: str = "表样版本（默认按是否有第九张表判断）") -> None:
+    parser.add_argument("--edition", choices=EDITIONS, help=f"{help}：2018 或 2019")
+
+
+def add_workers(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--workers", type=positive_int, metavar="N", help=help)
+
+
+def workers_for(requested: int | None, items: int) -> int:
+    """Processes to use: what was asked (at most one per item and per CPU), else by the batch size."""
+    from ..batch import default_workers
+
+    if requested is None:
+        return default_workers(items)
+    return max(1, min(requested, os.cpu_count() or 1, items))
+
+
+# -- findings as text --------------------------------------------------------------------------
+def render_text(out: Console, path: Path, findings: list[Finding]) -> None:
+    """One book's findings, grouped by table: location, message, numbers and the rule id."""
+    counts = summary(findings)
+    out.print(
+        f"[bold]{escape(path.name)}[/bold]：错误 {counts['error']} 条，核实 {counts['warning']} 条，"
+        f"提示 {counts['info']} 条"
+    )
+    groups: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        groups[f.table or ""].append(f)
+    for table_id, items in groups.items():
+        title = BY_ID[table_id].title if table_id in BY_ID else _GROUP_TITLES.get(table_id, table_id or "读取与识别")
+        out.print(f"  [bold]{table_id + ' ' if table_id in BY_ID else ''}{escape(title)}[/bold]")
+        for f in items:
+            nums = ""
+            if f.expected is not None and f.actual is not None and format_amount(f.actual) not in f.message:
+                nums = (
+                    f"（应为 {format_amount(f.expected)}，实为 {format_amount(f.actual)}，"
+                    f"差额 {format_amount(f.difference)}）"
+                )
+            # Texts from the workbook and rule ids are escaped: “[recognise.no_unit]” is not a style.
+            out.print(
+                f"    [{_STYLE[f.severity]}]{f.severity.label}[/] {escape(str(f.location))}  {escape(f.message)}"
+                f"[dim]{escape(nums)} {escape(f'[{f.rule}]')}[/dim]"
+            )
