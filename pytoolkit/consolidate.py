@@ -15,13 +15,15 @@ Two steps, so that the first can run in worker processes and the second streams:
 
 ``finish()`` fills the 整体支出绩效自评表's 局机关及二级机构汇总 row from the unit rows, optionally
 eliminates internal flows (对附属单位补助支出 ↔ 上级补助收入, 上缴上级支出 ↔ 附属单位上缴收入),
-then validates the 汇总 as it will be printed (rendered with ``io.layout.write_table``, read back
-by the recogniser, checked by the rule packs).
+lays the 汇总 tables out once as the official forms (``render.summary``: grids, and where each
+amount lands), and validates the 汇总 on a model built from those layouts
+(``render.tables.table_model``) with the same rule packs as a unit: a finding on the 汇总 points
+at the cell the output shows. Nothing is painted or read back here; each output (the command
+line's workbook, the ribbon's sheets) paints the same grids.
 
 ``consolidate_paths`` runs both steps over files (optionally in worker processes);
-``consolidate_open_book`` is what the ribbon calls for the open workbook: it returns the 汇总
-tables as plain grids ready to be written into new sheets, and the cells of any 绩效自评表
-汇总 row to fill in place.
+``consolidate_open_book`` is what the ribbon calls for the open workbook: the 汇总 tables named
+for the ribbon's sheets (“汇总-…”), and the cells of any 绩效自评表 汇总 row to fill in place.
 """
 
 from __future__ import annotations
@@ -33,17 +35,18 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Context, Decimal, Inexact, InvalidOperation, localcontext
 from pathlib import Path
 
 from .errors import InputError, PytoolkitError
 from .findings import Finding, Location, Severity
-from .io.layout import SHEET_NAMES
 from .metrics import format_amount
 from .model import Book, CellRef
+from .render.summary import SummaryTable, summary_tables
+from .render.tables import table_model
 from .tables import catalog, codes
-from .tables.catalog import BY_ID, SUMMARY_UNIT, normalise_label
+from .tables.catalog import SUMMARY_UNIT, normalise_label
 
 Values = dict[str, dict[str, dict[str, Decimal]]]  # table id → row key → column key → 万元
 
@@ -54,6 +57,7 @@ ZERO = Decimal(0)
 DETAIL_UNITS = 100  # units shown side by side in 分户明细 (Excel's 16,384 columns, and legibility)
 FORM_ROWS = 200  # distinct unit rows kept in the 汇总 绩效自评表; further units go into OTHER_UNITS
 OTHER_UNITS = "其他单位"
+SUMMARY_PREFIX = "汇总-"  # the ribbon's sheets of the 汇总 tables sit beside the units' sheets
 PUBLIC_IDS = tuple(t.id for t in catalog.PUBLIC_TABLES)
 SUMMED_IDS = (*PUBLIC_IDS, "PE")  # PP (one form per project) is not summed
 
@@ -377,6 +381,7 @@ class ConsolidationResult:
     parent: str | None
     findings: list[Finding]  # per-unit validation and consolidation findings
     summary_findings: list[Finding] = field(default_factory=list)  # the 汇总 validated after
+    tables: list[SummaryTable] = field(default_factory=list)  # the 汇总 tables as every output shows them
     detail: list[tuple[int, Values]] = field(default_factory=list)  # first DETAIL_UNITS units, whole
     detail_units: int = DETAIL_UNITS
     money_units: Counter = field(default_factory=Counter)
@@ -403,7 +408,7 @@ class ConsolidationResult:
         return (base or ZERO) + delta
 
     def texts(self, table: str) -> dict[str, dict[str, str]]:
-        """One table's values as amount texts in 万元, the form ``io.layout.write_table`` takes."""
+        """One table's values as amount texts in 万元, the form ``render.tables.table_grid`` takes."""
         return {r: {c: format(v, "f") for c, v in cols.items()} for r, cols in self.values.get(table, {}).items()}
 
     @property
@@ -466,11 +471,12 @@ class Consolidator:
 
     ``parent`` names the 局机关 (本级) for eliminations; by default the unit named 局机关 / …机关 /
     本级. ``strict``: a unit with error findings raises :class:`ConsolidationStopped`.
+    ``sheet_prefix`` starts the names of the 汇总 tables' sheets (the ribbon's “汇总-”).
     """
 
     def __init__(self, *, name: str = "", eliminate: bool = False, strict: bool = False,
                  parent: str | None = None, detail_units: int = DETAIL_UNITS, form_rows: int = FORM_ROWS,
-                 validate_summary: bool = True) -> None:
+                 validate_summary: bool = True, sheet_prefix: str = "") -> None:
         self.name = name
         self.eliminate = eliminate
         self.strict = strict
@@ -478,6 +484,7 @@ class Consolidator:
         self.detail_units = detail_units
         self.form_rows = form_rows
         self.validate_summary = validate_summary
+        self.sheet_prefix = sheet_prefix
         self.units: list[UnitInfo] = []
         self.totals: Values = {}
         self.labels: dict[str, dict[str, str]] = {}
@@ -586,8 +593,11 @@ class Consolidator:
         self.finished = True
         if not units:
             findings.append(_finding("consolidate.no_units", Severity.ERROR, "没有可汇总的单位。"))
-        elif self.validate_summary:
-            result.summary_findings = validate_summary(result)
+            return result
+        result.tables, rendering = summary_tables(result, self.sheet_prefix)
+        result.summary_findings = rendering
+        if self.validate_summary:
+            result.summary_findings = [*rendering, *validate_summary(result)]
         return result
 
     def _year(self, units: list[UnitInfo], findings: list[Finding]) -> int | None:
@@ -717,30 +727,22 @@ def _adjust(adjust: dict, table: str, row: str, column: str, delta: Decimal) -> 
 
 
 def validate_summary(result: ConsolidationResult, file: str = "汇总") -> list[Finding]:
-    """Render the 汇总 tables, read them back with the recogniser and run the rule packs.
+    """Run the rule packs on the 汇总 tables (``result.tables``), modelled from their layouts.
 
     With eliminations the 绩效自评表 (plain sums by RULES.md §5) is checked on its own, so that its
     comparison with the eliminated public tables does not report the eliminated amounts.
     """
-    from openpyxl import Workbook
-
-    from .io.consolidated import render_tables, worksheet_sheet
     from .rules import validate_book
-    from .tables.recognise import recognise_book
 
-    wb = Workbook()
-    wb.remove(wb.active)
-    layouts, findings = render_tables(wb, result)
-    sheets = [worksheet_sheet(wb[layout.sheet]) for layout in layouts.values()]
-    groups = [sheets]
-    if result.adjustments and "PE" in layouts:
-        pe_sheet = layouts["PE"].sheet
-        groups = [[s for s in sheets if s.name != pe_sheet], [s for s in sheets if s.name == pe_sheet]]
+    tables = [table_model(t.grid, t.layout, catalog.BY_ID[t.table_id], result.year) for t in result.tables]
+    groups = [tables]
+    if result.adjustments and any(t.id == "PE" for t in tables):
+        groups = [[t for t in tables if t.id != "PE"], [t for t in tables if t.id == "PE"]]
+    findings: list[Finding] = []
     for group in groups:
-        if not group:
-            continue
-        book = recognise_book(Book(path=Path(file), sheets=group))
-        findings.extend(validate_book(book))
+        if group:
+            book = Book(path=Path(file), sheets=[], tables=group, unit_name=result.name, year=result.year)
+            findings.extend(validate_book(book))
     return findings
 
 
@@ -804,36 +806,17 @@ def _map_units(paths: list[Path], workers: int, edition: str | None) -> Iterator
 
 
 @dataclass
-class SummarySheet:
-    """One 汇总 table ready for a new sheet, as a plain grid (for the ribbon adapter).
-
-    ``cells[r][c]`` holds what to write at row r+1, column c+1 (text, float amount in 万元, int, or
-    None); text is meant as text, never a formula (write it as such). ``merged`` lists ranges
-    (“A1:F1”) to merge, ``amount_cells`` the coordinates that take ``number_format``, and
-    ``column_widths`` the widths by column letter. ``values`` are the exact amounts
-    (row key → column key → Decimal 万元) the grid shows; ``layout`` says where each amount landed
-    (``io.layout.TableLayout``: ``layout.cell(row_key, column_key)`` → “C6”).
-    """
-
-    name: str
-    table_id: str
-    cells: list[list[object]]
-    merged: list[str]
-    amount_cells: list[str]
-    column_widths: dict[str, float]
-    values: dict[str, dict[str, Decimal]]
-    layout: object
-    number_format: str = "#,##0.00"
-
-
-@dataclass
 class OpenBookConsolidation:
     """What ``consolidate_open_book`` returns to the ribbon adapter."""
 
     result: ConsolidationResult
-    sheets: list[SummarySheet]  # new sheets to add (named “汇总-…”)
     # Cells of a 绩效自评表 局机关及二级机构汇总 row already in the book, with the value to put there.
     form_fills: list[tuple[CellRef, Decimal]]
+
+    @property
+    def sheets(self) -> list[SummaryTable]:
+        """The 汇总 tables, for new sheets named “汇总-…”."""
+        return self.result.tables
 
     @property
     def findings(self) -> list[Finding]:
@@ -845,43 +828,22 @@ def consolidate_open_book(book: Book, *, eliminate: bool = False, parent: str | 
     """Consolidate the unit sheets of the open workbook (ribbon “汇总”).
 
     ``book`` is what the adapter read from the live workbook (``Book(path, sheets=[Sheet(...)])``),
-    recognised or not. Returns the 汇总 tables as grids (``SummarySheet``) for new sheets named
-    “汇总-<table title>”, and ``form_fills``: for each 整体支出绩效自评表 in the book, its
-    局机关及二级机构汇总 cells with the sum of its unit rows.
+    recognised or not. The 汇总 tables (``sheets``) are named “汇总-<table's sheet name>”, and
+    ``form_fills`` gives, for each 整体支出绩效自评表 in the book, its 局机关及二级机构汇总 cells with the
+    sum of its unit rows.
     """
-    from openpyxl import Workbook
-
-    from .io.consolidated import render_tables, worksheet_grid
     from .tables.recognise import recognise_book
 
     if not book.tables:
         recognise_book(book)
-    cons = Consolidator(name=name, eliminate=eliminate, parent=parent)
+    cons = Consolidator(name=name, eliminate=eliminate, parent=parent, sheet_prefix=SUMMARY_PREFIX)
     try:
         for u in book_units(book, edition=edition):
             cons.add(u)
     except BaseException:
         cons.spool.close()
         raise
-    result = cons.finish()
-    wb = Workbook()
-    wb.remove(wb.active)
-    layouts, _ = render_tables(wb, result, sheet_prefix="汇总-")
-    # The 汇总 was validated on its own rendering (sheets without the prefix): point its findings
-    # at the sheets returned here.
-    renamed = {(SHEET_NAMES.get(tid, BY_ID[tid].title))[:31]: layout.sheet for tid, layout in layouts.items()}
-    result.summary_findings = [
-        replace(f, location=replace(f.location, sheet=renamed[f.location.sheet]))
-        if f.location.sheet in renamed else f
-        for f in result.summary_findings
-    ]
-    sheets = []
-    values = result.values
-    for tid, layout in layouts.items():
-        grid = worksheet_grid(wb[layout.sheet])
-        sheets.append(SummarySheet(name=layout.sheet, table_id=tid, values=values.get(tid, {}), layout=layout,
-                                   **grid))
-    return OpenBookConsolidation(result, sheets, form_fills(book))
+    return OpenBookConsolidation(cons.finish(), form_fills(book))
 
 
 def form_fills(book: Book) -> list[tuple[CellRef, Decimal]]:
@@ -902,7 +864,8 @@ def form_fills(book: Book) -> list[tuple[CellRef, Decimal]]:
 
 __all__ = [
     "ConsolidationResult", "ConsolidationStopped", "Consolidator", "Elimination", "KEY_FIGURES",
-    "OpenBookConsolidation", "SummarySheet", "UnitData", "UnitInfo", "book_units", "consolidate_open_book",
+    "OpenBookConsolidation", "SUMMARY_PREFIX", "SummaryTable", "UnitData", "UnitInfo", "book_units",
+    "consolidate_open_book",
     "consolidate_paths", "department_name", "eliminate_flows", "extract", "form_fills", "read_units",
     "sheet_unit_name", "split_units", "validate_summary",
 ]

@@ -14,8 +14,9 @@ from typing import NamedTuple
 
 from .tables.catalog import TableDef
 
-# Written in row 1 of every sheet the toolkit makes (校验结果, 预算与决算, the ribbon's sheets): a
-# later run replaces such a sheet but never a user's, and the recogniser does not read it as data.
+# What an earlier version wrote in row 1 of every sheet it made (校验结果, 预算与决算, the ribbon's
+# sheets). Such sheets are still told apart; new ones carry an invisible mark instead
+# (``render.grid.TOOLKIT_NAME``, read into ``Sheet.toolkit``).
 TOOLKIT_MARKER = "pytoolkit"
 
 
@@ -109,6 +110,8 @@ class Sheet:
     uncalculated: frozenset[tuple[int, int]] = frozenset()
     # cells holding an Excel error value (#DIV/0!, #REF!): calamine reads them as blank
     errors: frozenset[tuple[int, int]] = frozenset()
+    # the toolkit's own output sheet (a report, not the unit's data): the recogniser skips it
+    toolkit: bool = False
 
     def value(self, row: int, col: int) -> object:
         if row < len(self.cells) and col < len(self.cells[row]):

@@ -250,10 +250,11 @@ def test_annotate_writes_a_marked_copy_and_keeps_the_input(formula_seed, tmp_pat
     assert wb.sheetnames[0] == "校验结果"
     result = wb["校验结果"]
     links = {}
+    assert [c.value for c in result[2]][-1] == "规则编号"  # the rule's id last, out of the way
     for row in result.iter_rows(min_row=3):
-        if row[2].value:
-            link = row[3].hyperlink
-            links[row[2].value] = link.location or link.target
+        if row[8].value:
+            link = row[2].hyperlink
+            links[row[8].value] = link.location or link.target
     assert set(links) == XP_ERRORS
     for f in findings:
         assert links[f.rule].lstrip("#") == f"'{f.location.sheet}'!{f.location.cell}"

@@ -6,8 +6,11 @@ Python with the calling workbook known, and the entry point takes it with ``xw.B
 (tests pass a fake book instead).
 
 An entry point reads the book into the core's model (``workbook.read_book``), makes its core
-calls (recognise, validate, derived figures) and renders the result into the book and a message
-box; a ``PytoolkitError`` becomes a Chinese message box, anything else propagates so that
+calls (recognise, validate, derived figures), takes each sheet's design from ``pytoolkit.render``
+(the same designs the command line writes into files) and paints it (``workbook.paint``), then
+says what it did in a message box. What stays here is the ribbon's own work: marking failing
+cells and restoring them, filling empty cells, and the message texts. A ``PytoolkitError``
+becomes a Chinese message box, anything else propagates so that
 xlwings shows the traceback (a programming error to report). The toolkit never deletes or
 overwrites the user's own sheets or values: it writes its own sheets (marked, see ``workbook``),
 colours and notes on failing cells that it records and can restore, and derived figures only
@@ -17,8 +20,8 @@ The buttons (see ENTRY_POINTS):
 
 - 校验勾稽关系 / 清除校验标记 / 填充完成率与增减率: ``rules``, ``derived``.
 - 汇总局机关与二级机构: ``consolidate.consolidate_open_book`` (internal flows eliminated: the
-  department's 合并数). Its tables become toolkit sheets “汇总-…”, its units, eliminations and
-  findings the 汇总说明 sheet. The 局机关及二级机构汇总 row of a 整体支出绩效自评表 in the book is
+  department's 合并数). Its tables become toolkit sheets “汇总-…”, beside 汇总说明, 分户明细 and
+  分户主要指标 as the command line writes them. The 局机关及二级机构汇总 row of a 整体支出绩效自评表 in the book is
   filled only in cells that are empty or still hold the toolkit's own recorded sum (``SUM_FILL``);
   a number the user typed there is never overwritten, and where it differs from the sum of the
   unit rows 汇总说明 says so.
@@ -33,21 +36,18 @@ The buttons (see ENTRY_POINTS):
 from __future__ import annotations
 
 import functools
-import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 import xlwings as xw
 
 from pytoolkit import __version__
-from pytoolkit.consolidate import ConsolidationResult, OpenBookConsolidation, SummarySheet, consolidate_open_book
+from pytoolkit.consolidate import ConsolidationResult, OpenBookConsolidation, consolidate_open_book
 from pytoolkit.derived import derived_figures
 from pytoolkit.errors import PytoolkitError
-from pytoolkit.findings import Finding, Severity, summary
-from pytoolkit.io.annotate import FILLS
+from pytoolkit.findings import Finding, summary
 from pytoolkit.metrics import format_amount
 from pytoolkit.model import Book, CellRef
 from pytoolkit.model import Sheet as ModelSheet
@@ -55,6 +55,10 @@ from pytoolkit.narrative import check as check_narrative
 from pytoolkit.narrative import from_book
 from pytoolkit.narrative.writer import BLANK, draft
 from pytoolkit.narrative.writer import FILL as DRAFT_FILL
+from pytoolkit.render.consolidation import detail_grid, explain_grid, same_number, units_grid
+from pytoolkit.render.look import SEVERITY_FILL
+from pytoolkit.render.results import NOTE_HEAD, by_cell, mark, result_grid
+from pytoolkit.render.sheets import BLANK_FILL, blank_rows, derived_grid, draft_grid, narrative_result_grid
 from pytoolkit.rules import validate_book
 from pytoolkit.tables.catalog import SUMMARY_UNIT
 from pytoolkit.tables.recognise import recognise_book
@@ -64,10 +68,10 @@ from . import workbook
 from .workbook import (
     CONSOLIDATION_SHEET,
     DERIVED_SHEET,
+    DETAIL_SHEET,
     DRAFT_SHEET,
     FILL,
     MARK,
-    MARKER_CELL,
     MARKS,
     NARRATIVE_RESULT_SHEET,
     NARRATIVE_SHEET,
@@ -76,19 +80,19 @@ from .workbook import (
     SUM_FILL,
     SUMMARY_PREFIX,
     TEXT_MARK,
+    UNITS_SHEET,
     Entry,
     a1,
     claim_sheets,
     hex_rgb,
+    paint,
     rgb_hex,
-    text_cell,
-    toolkit_sheet,
     user_sheets,
-    write_rows,
 )
 
 __all__ = [
     "ENTRY_POINTS",
+    "NOTE_HEAD",
     "EntryPoint",
     "clear_marks",
     "consolidate",
@@ -100,19 +104,9 @@ __all__ = [
 ]
 
 TITLE = "决算工具"
-# The fills of the annotated copy (pytoolkit.io.annotate), so both paths look the same.
-MARK_COLORS = {severity: hex_rgb(fill.fgColor.rgb[-6:]) for severity, fill in FILLS.items()}
-NOTE_HEAD = "决算工具校验："
-_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
-_RESULT_HEADERS = ["序号", "级别", "规则", "位置", "说明", "应为", "实为", "差额", "相关单元格"]
-_RESULT_WIDTHS = [6, 6, 22, 30, 80, 12, 12, 12, 40]
-_DERIVED_HEADERS = ["序号", "类别", "项目", "表述", "数值"]
-_DERIVED_WIDTHS = [6, 10, 36, 90, 12]
-_NARRATIVE_HEADERS = ["序号", "级别", "规则", "段落", "原文", "说明", "应为", "实为", "差额"]
-_NARRATIVE_WIDTHS = [6, 6, 18, 12, 40, 80, 12, 12, 12]
-_CONSOLIDATION_WIDTHS = [6, 30, 30, 16, 16, 16, 60, 12, 12]
-_DRAFT_WIDTH = 100
-BLANK_COLOR = (255, 242, 204)  # light yellow behind a draft paragraph with a 【请填写…】 blank
+# The marks' colours (render.look), the annotated copy's too, so both paths look the same.
+MARK_COLORS = {severity: hex_rgb(fill) for severity, fill in SEVERITY_FILL.items()}
+BLANK_COLOR = hex_rgb(BLANK_FILL)  # light yellow behind a draft paragraph with a 【请填写…】 blank
 NO_NARRATIVE = (
     f"工作簿中没有名为“{NARRATIVE_SHEET}”的工作表，无法核对。\n\n"
     f"请新建一张工作表，命名为“{NARRATIVE_SHEET}”，把情况说明的文字粘贴进去：A列每行一段"
@@ -199,8 +193,9 @@ def validate(book: xw.Book) -> None:
     model = _recognised(book)
     findings = validate_book(model)
     with book.app.properties(screen_updating=False):
-        marks = _remark(book, _by_cell(findings), MARK)
-        results = _write_results(book, findings)
+        marks = _remark(book, by_cell(findings), MARK)
+        results = paint(book, result_grid(findings, source=book.name, sheets={s.name for s in book.sheets},
+                                          note="点击“位置”可跳到该单元格；“清除校验标记”可去掉标记。"))
     results.activate()
     counts = summary(findings)
     text = f"校验完成：错误 {counts['error']} 条，核实 {counts['warning']} 条，提示 {counts['info']} 条。"
@@ -237,15 +232,6 @@ def clear_marks(book: xw.Book) -> None:
     book.app.alert(text, title=TITLE, mode="info")
 
 
-def _by_cell(findings: Iterable[Finding]) -> dict[tuple[str, str], list[Finding]]:
-    """The findings that point at a cell, by (sheet, cell)."""
-    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-    for finding in findings:
-        if finding.location.sheet and finding.location.cell:
-            by_cell[(finding.location.sheet, finding.location.cell)].append(finding)
-    return by_cell
-
-
 def _remark(book: xw.Book, by_cell: dict[tuple[str, str], list[Finding]], kind: str) -> list[Entry]:
     """Replace the marks of ``kind`` with marks for ``by_cell``: a second run starts from the
     user's own colours and notes. Returns the new marks."""
@@ -269,12 +255,11 @@ def _mark(book: xw.Book, by_cell: dict[tuple[str, str], list[Finding]], entries:
         if sheet is None:
             continue
         cell = sheet.range(address)
-        worst = min((f.severity for f in items), key=_RANK.__getitem__)
-        color = MARK_COLORS[worst]
+        fill, ours = mark(items)
+        color = hex_rgb(fill)
         old_color = cell.color
         note = cell.note
         old_note = note.text if note is not None else None
-        ours = NOTE_HEAD + "\n" + "\n".join(f"[{f.severity.label}] {f.message}" for f in items)
         text = ours if not old_note else f"{old_note}\n\n{ours}"  # the user's note stays readable
         # Recorded first: should Excel refuse the change, clearing still finds what was there.
         entries.append(Entry(kind, sheet_name, address, rgb_hex(old_color), old_note, rgb_hex(color), text))
@@ -313,43 +298,6 @@ def _same_text(a: str | None, b: str | None) -> bool:
     return (a or "").replace("\r\n", "\n").strip() == (b or "").replace("\r\n", "\n").strip()
 
 
-def _write_results(book: xw.Book, findings: list[Finding]) -> Any:
-    sheet = toolkit_sheet(book, RESULT_SHEET)
-    names = {s.name for s in book.sheets}
-    counts = summary(findings)
-    title = (f"{book.name} 校验结果：错误{counts['error']}条，核实{counts['warning']}条，提示{counts['info']}条。"
-             "点击“位置”可跳到该单元格；“清除校验标记”可去掉标记。")
-    rows: list[list] = [[text_cell(title)], [text_cell(h) for h in _RESULT_HEADERS]]
-    ordered = sorted(findings, key=lambda f: _RANK[f.severity])
-    for number, f in enumerate(ordered, 1):
-        where = str(f.location)
-        if f.location.sheet in names and f.location.cell:
-            where_cell = hyperlink(f.location.sheet, f.location.cell, where)
-        else:
-            where_cell = text_cell(where) if where else None
-        rows.append([
-            number, text_cell(f.severity.label), text_cell(f.rule), where_cell, text_cell(f.message),
-            _number(f.expected), _number(f.actual), _number(f.difference),
-            text_cell("、".join(f.related)) if f.related else None,
-        ])
-    write_rows(sheet, (1, 1), rows)
-    for number, f in enumerate(ordered, 3):
-        sheet.range((number, 2)).color = MARK_COLORS[f.severity]
-    for column, width in enumerate(_RESULT_WIDTHS, 1):
-        sheet.range((1, column)).column_width = width
-    return sheet
-
-
-def hyperlink(sheet: str, cell: str, text: str) -> str:
-    """A HYPERLINK formula to a cell of this workbook (works in Excel and WPS alike)."""
-
-    def quoted(s: str) -> str:
-        return s.replace('"', '""')
-
-    target = "#'" + sheet.replace("'", "''") + "'!" + cell
-    return f'=HYPERLINK("{quoted(target)}","{quoted(text)}")'
-
-
 def _number(value: Decimal | None) -> float | None:
     # The edge of the Decimal world: Excel holds doubles (DESIGN "Numbers").
     return None if value is None else float(value)
@@ -373,7 +321,7 @@ def fill_derived(book: xw.Book) -> None:
         record = workbook.read_record(book)
         filled, skipped, cleared, fills = _fill(book, found, workbook.entries_by_cell(record, FILL))
         workbook.write_record(book, [e for e in record if e.kind != FILL] + fills)
-        _write_figures(book, figures)
+        paint(book, derived_grid(figures))
     active.activate()
     text = f"已写出“{DERIVED_SHEET}”表：{len(figures)} 项派生数（完成率、增减、占比、等次，四舍五入保留2位小数）。"
     if found:
@@ -427,26 +375,14 @@ def _same_number(current: object, recorded: float | None) -> bool:
             and abs(float(current) - recorded) <= 1e-9 * max(1.0, abs(recorded)))
 
 
-def _write_figures(book: xw.Book, figures) -> None:
-    sheet = toolkit_sheet(book, DERIVED_SHEET)
-    title = ("派生数：决算工具按识别出的表计算。“数值”为金额（万元）、百分数（完成率、占比）或得分；"
-             "四舍五入保留2位小数。")
-    rows: list[list] = [[text_cell(title)], [text_cell(h) for h in _DERIVED_HEADERS]]
-    for number, figure in enumerate(figures, 1):
-        rows.append([number, text_cell(figure.group), text_cell(figure.subject), text_cell(figure.text),
-                     _number(figure.value)])
-    write_rows(sheet, (1, 1), rows)
-    for column, width in enumerate(_DERIVED_WIDTHS, 1):
-        sheet.range((1, column)).column_width = width
-
-
 # -- 汇总局机关与二级机构 ------------------------------------------------------------------------
 
 
 @_entry
 def consolidate(book: xw.Book) -> None:
-    """Write the 汇总 of the unit sheets as toolkit sheets “汇总-…” and fill the PE form's 汇总 row."""
-    claim_sheets(book, (CONSOLIDATION_SHEET, RECORD_SHEET))
+    """Write the 汇总 of the unit sheets as toolkit sheets “汇总-…”, 汇总说明, 分户明细 and
+    分户主要指标, and fill the PE form's 汇总 row."""
+    claim_sheets(book, (*_CONSOLIDATION_SHEETS, RECORD_SHEET))
     # 合并数: internal flows between 局机关 and 二级机构 eliminated (RULES.md §5); the 汇总说明 sheet
     # and the message say what was eliminated, or why not.
     out = consolidate_open_book(workbook.read_book(book), eliminate=True)
@@ -456,7 +392,6 @@ def consolidate(book: xw.Book) -> None:
             raise PytoolkitError(_too_few_units(result))
         names = [s.name for s in out.sheets]
         claim_sheets(book, names)
-        active = None
         with book.app.properties(screen_updating=False):
             record = workbook.read_record(book)
             previous = workbook.entries_by_cell(record, SUM_FILL)
@@ -469,13 +404,19 @@ def consolidate(book: xw.Book) -> None:
                 if sheet.name.startswith(SUMMARY_PREFIX) and sheet.name not in names \
                         and workbook.is_toolkit_sheet(sheet):
                     sheet.delete()
-            written = [_write_summary_sheet(book, s) for s in out.sheets]
-            notes = _write_consolidation_notes(book, out, form)
+            written = [paint(book, s.grid) for s in out.sheets]
+            sheets = {s.name for s in book.sheets} | set(_CONSOLIDATION_SHEETS)
+            notes = paint(book, explain_grid(result, out.findings, sheets=sheets, kept=form.kept))
+            paint(book, detail_grid(result))
+            paint(book, units_grid(result))
             active = written[0] if written else notes
         active.activate()
         book.app.alert(_consolidation_text(out, form), title=TITLE, mode="info")
     finally:
         result.close()
+
+
+_CONSOLIDATION_SHEETS = (CONSOLIDATION_SHEET, DETAIL_SHEET, UNITS_SHEET)
 
 
 @dataclass
@@ -487,7 +428,7 @@ class _FormFill:
 
     @property
     def differing(self) -> list[tuple[CellRef, object, Decimal]]:
-        return [k for k in self.kept if not _same_number(k[1], float(k[2]))]
+        return [k for k in self.kept if not same_number(k[1], k[2])]
 
 
 def _fill_form(book: xw.Book, form_fills: list[tuple[CellRef, Decimal]], previous: dict[tuple[str, str], Entry],
@@ -529,56 +470,6 @@ def _too_few_units(result: ConsolidationResult) -> str:
     return text
 
 
-def _write_summary_sheet(book: xw.Book, table: SummarySheet) -> Any:
-    """One 汇总 table as the core laid it out: values, merged areas, number formats, widths."""
-    width = max((len(row) for row in table.cells), default=0)
-    sheet = toolkit_sheet(book, table.name, width=width)
-    write_rows(sheet, (1, 1), [[_grid_value(v) for v in row] for row in table.cells])
-    for area in table.merged:
-        sheet.range(area).merge()  # after the values: only each area's top-left cell holds one
-    for run in _runs(table.amount_cells):
-        sheet.range(run).number_format = table.number_format
-    for letter, column_width in table.column_widths.items():
-        sheet.range(f"{letter}1").column_width = column_width
-    return sheet
-
-
-def _grid_value(value: object) -> object:
-    if isinstance(value, str):
-        return text_cell(value) if value else None  # text, never a formula (SummarySheet)
-    if isinstance(value, Decimal):
-        return float(value)
-    return value
-
-
-_A1 = re.compile(r"^([A-Z]+)(\d+)$")
-
-
-def _runs(addresses: Iterable[str]) -> list[str]:
-    """Cells (“C6”) as runs of adjacent cells in a row (“C6:H6”): one call to Excel per run."""
-    by_row: dict[int, list[int]] = defaultdict(list)
-    for address in addresses:
-        m = _A1.match(address)
-        if m:
-            col = 0
-            for ch in m.group(1):
-                col = col * 26 + ord(ch) - 64
-            by_row[int(m.group(2))].append(col)
-    out = []
-    for row, cols in sorted(by_row.items()):
-        cols = sorted(set(cols))
-        start = prev = cols[0]
-        for col in [*cols[1:], None]:
-            if col is not None and col == prev + 1:
-                prev = col
-                continue
-            first, last = a1(row - 1, start - 1), a1(row - 1, prev - 1)
-            out.append(first if first == last else f"{first}:{last}")
-            if col is not None:
-                start = prev = col
-    return out
-
-
 def _eliminations(result: ConsolidationResult) -> list[str]:
     lines = []
     for e in result.eliminations:
@@ -607,7 +498,8 @@ def _consolidation_text(out: OpenBookConsolidation, form: _FormFill) -> str:
         text += "\n\n各单位之间没有内部往来，汇总数即各单位直接相加。"
     sheets = [s.name for s in out.sheets]
     if sheets:
-        text += f"\n\n已写出 {len(sheets)} 张汇总表（“{sheets[0]}”等）和“{CONSOLIDATION_SHEET}”表。"
+        text += (f"\n\n已写出 {len(sheets)} 张汇总表（“{sheets[0]}”等）和"
+                 + "、".join(f"“{n}”" for n in _CONSOLIDATION_SHEETS) + "表。")
     if out.form_fills:
         text += f"\n整体支出绩效自评表“{SUMMARY_UNIT}”行：填入 {form.filled} 个单元格。"
         if form.kept:
@@ -618,70 +510,6 @@ def _consolidation_text(out: OpenBookConsolidation, form: _FormFill) -> str:
     text += (f"\n\n各单位及汇总表的校验：错误 {counts['error']} 条，核实 {counts['warning']} 条，"
              f"提示 {counts['info']} 条，见“{CONSOLIDATION_SHEET}”表。")
     return text
-
-
-def _write_consolidation_notes(book: xw.Book, out: OpenBookConsolidation, form: _FormFill) -> Any:
-    """The 汇总说明 sheet: units, eliminations, the PE row's cells the user had filled, findings."""
-    result = out.result
-    sheet = toolkit_sheet(book, CONSOLIDATION_SHEET)
-    names = {s.name for s in book.sheets}
-    year = f"{result.year}年度" if result.year else ""
-    name = "" if result.name == "汇总" else result.name  # core's fallback when the units share no name
-    rows: list[list] = [
-        [text_cell(f"{name}{year}部门决算汇总说明（决算工具生成，再次汇总时重写）")],
-        [text_cell("行按科目编码（无编码的按行名）对应，列按表头对应；元表按10000精确换算为万元，十进制精确相加；"
-                   "各单位先逐户校验，汇总后再按同样的勾稽关系校验一次。")],
-        [],
-        [text_cell("参与汇总的单位")],
-        [text_cell(h) for h in ("序号", "单位", "来源", "金额单位", "状态", "错误", "核实")],
-    ]
-    for number, u in enumerate(result.units, 1):
-        rows.append([number, text_cell(u.name), text_cell(u.source), text_cell("、".join(u.money_units) or "—"),
-                     text_cell(u.status), u.errors, u.warnings])
-    rows.append([])
-    rows.append([text_cell("内部往来抵销")])
-    eliminated = _eliminations(result)
-    if result.eliminations:
-        rows.append([text_cell(h) for h in ("序号", "内部往来", "支付方", "支付金额(万元)", "收到金额(万元)",
-                                            "抵销金额(万元)", "说明")])
-        for number, (e, line) in enumerate(zip(result.eliminations, eliminated, strict=True), 1):
-            rows.append([number, text_cell(e.title), text_cell("、".join(e.payers)), _number(e.paid),
-                         _number(e.received), _number(e.amount), text_cell(line)])
-    else:
-        rows.append([text_cell("各单位之间没有内部往来，汇总数即各单位直接相加。")])
-    if form.kept:
-        rows.append([])
-        rows.append([text_cell(f"整体支出绩效自评表“{SUMMARY_UNIT}”行中已有您填写内容的单元格（未改动）")])
-        rows.append([text_cell(h) for h in ("序号", "单元格", "", "您填写的", "各单位之和", "", "说明")])
-        for number, (ref, value, total) in enumerate(form.kept, 1):
-            same = _same_number(value, float(total))
-            link = hyperlink(ref.sheet, ref.a1, f"{ref.sheet}!{ref.a1}") if ref.sheet in names else text_cell(ref.a1)
-            rows.append([number, link, None, value if isinstance(value, int | float) else text_cell(str(value)),
-                         _number(total), None, text_cell("一致" if same else "与各单位之和不同，请核对")])
-    findings = out.findings
-    summary_ids = {id(f) for f in result.summary_findings}
-    tables = {s.table_id: s.name for s in out.sheets}
-    counts = summary(findings)
-    rows.append([])
-    rows.append([text_cell(f"发现的问题：错误{counts['error']}条，核实{counts['warning']}条，提示{counts['info']}条"
-                           "（“汇总-…”表的问题指向汇总表，其余指向各单位的工作表）")])
-    rows.append([text_cell(h) for h in _RESULT_HEADERS[:8]])
-    ordered = sorted(findings, key=lambda f: _RANK[f.severity])
-    for number, f in enumerate(ordered, 1):
-        where_sheet, cell = f.location.sheet, f.location.cell
-        if id(f) in summary_ids:  # located in the 汇总 as the core rendered it: the table's 汇总 sheet
-            where_sheet = tables.get(f.table, "")
-        if where_sheet and where_sheet in names and cell:
-            where = hyperlink(where_sheet, cell, f"{where_sheet}!{cell}")
-        else:
-            text = str(f.location) if id(f) not in summary_ids else f"汇总：{f.location}"
-            where = text_cell(text) if text else None
-        rows.append([number, text_cell(f.severity.label), text_cell(f.rule), where, text_cell(f.message),
-                     _number(f.expected), _number(f.actual), _number(f.difference)])
-    write_rows(sheet, (1, 1), rows)
-    for column, width in enumerate(_CONSOLIDATION_WIDTHS, 1):
-        sheet.range((1, column)).column_width = width
-    return sheet
 
 
 # -- 核对情况说明 / 生成情况说明 ---------------------------------------------------------------------
@@ -706,13 +534,16 @@ def narrative_check(book: xw.Book) -> None:
         return
     findings = check_narrative(doc, model)
     text_sheet = model.sheet(NARRATIVE_SHEET)
-    by_cell: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+    paragraphs: dict[tuple[str, str], list[Finding]] = defaultdict(list)
     for f in findings:
         if f.location.file == doc.name and f.location.line:
-            by_cell[(NARRATIVE_SHEET, _paragraph_cell(text_sheet, f.location.line))].append(f)
+            paragraphs[(NARRATIVE_SHEET, _paragraph_cell(text_sheet, f.location.line))].append(f)
     with book.app.properties(screen_updating=False):
-        marks = _remark(book, by_cell, TEXT_MARK)
-        results = _write_narrative_results(book, doc.name, findings, text_sheet)
+        marks = _remark(book, paragraphs, TEXT_MARK)
+        results = paint(book, narrative_result_grid(
+            findings, source=doc.name, text_sheet=NARRATIVE_SHEET,
+            paragraph_cell=lambda line: _paragraph_cell(text_sheet, line),
+            note="点击“段落”可跳到该段；“清除校验标记”可去掉标记。"))
     results.activate()
     counts = summary(findings)
     text = f"情况说明核对完成：错误 {counts['error']} 条，核实 {counts['warning']} 条，提示 {counts['info']} 条。"
@@ -724,7 +555,7 @@ def narrative_check(book: xw.Book) -> None:
     if not model.tables:
         text += "\n\n工作簿中没有识别出报表（如“收入支出决算总表”），只核对了文中数字之间的关系。"
     if handed_over:
-        text += (f"\n\n“{NARRATIVE_SHEET}”表原是决算工具生成的初稿，已去掉其中的决算工具标记（{MARKER_CELL}单元格），"
+        text += (f"\n\n“{NARRATIVE_SHEET}”表原是决算工具生成的初稿，已去掉其中的决算工具标记，"
                  "今后作为您自己的表对待。")
     book.app.alert(text, title=TITLE, mode="info")
 
@@ -734,32 +565,6 @@ def _paragraph_cell(sheet: ModelSheet | None, line: int) -> str:
     row = sheet.cells[line - 1] if sheet is not None and 0 < line <= len(sheet.cells) else []
     col = next((c for c, v in enumerate(row) if v not in (None, "") and str(v).strip()), 0)
     return a1(line - 1, col)
-
-
-def _write_narrative_results(book: xw.Book, doc_name: str, findings: list[Finding], text_sheet) -> Any:
-    sheet = toolkit_sheet(book, NARRATIVE_RESULT_SHEET)
-    counts = summary(findings)
-    title = (f"{doc_name} 核对结果：错误{counts['error']}条，核实{counts['warning']}条，提示{counts['info']}条。"
-             "点击“段落”可跳到该段；“清除校验标记”可去掉标记。")
-    rows: list[list] = [[text_cell(title)], [text_cell(h) for h in _NARRATIVE_HEADERS]]
-    ordered = sorted(findings, key=lambda f: (f.location.line or 0, _RANK[f.severity]))
-    for number, f in enumerate(ordered, 1):
-        line = f.location.line
-        if line:
-            where = hyperlink(NARRATIVE_SHEET, _paragraph_cell(text_sheet, line), f"第{line}行")
-        else:
-            where = text_cell(str(f.location)) if str(f.location) else None
-        rows.append([
-            number, text_cell(f.severity.label), text_cell(f.rule), where,
-            text_cell(f.location.text) if f.location.text else None, text_cell(f.message),
-            _number(f.expected), _number(f.actual), _number(f.difference),
-        ])
-    write_rows(sheet, (1, 1), rows)
-    for number, f in enumerate(ordered, 3):
-        sheet.range((number, 2)).color = MARK_COLORS[f.severity]
-    for column, width in enumerate(_NARRATIVE_WIDTHS, 1):
-        sheet.range((1, column)).column_width = width
-    return sheet
 
 
 @_entry
@@ -772,14 +577,9 @@ def narrative_write(book: xw.Book) -> None:
                              "写在表格上方、表头完整。")
     d = draft(model)
     paragraphs = [d.title, *(text for _, text in d.blocks)]
-    blanks = [r for r, text in enumerate(paragraphs, 1) if BLANK in text or DRAFT_FILL in text]
+    blanks = blank_rows(paragraphs)
     with book.app.properties(screen_updating=False):
-        sheet = toolkit_sheet(book, DRAFT_SHEET)
-        write_rows(sheet, (1, 1), [[text_cell(text)] for text in paragraphs])
-        sheet.range((1, 1)).column_width = _DRAFT_WIDTH
-        sheet.range((1, 1), (len(paragraphs), 1)).wrap_text = True
-        for row in blanks:
-            sheet.range((row, 1)).color = BLANK_COLOR
+        sheet = paint(book, draft_grid(paragraphs))
     sheet.activate()
     text = (f"已写出“{DRAFT_SHEET}”表：{len(paragraphs)} 段（A列每行一段），数字全部按报表计算，四舍五入保留2位小数。"
             f"\n其中 {len(blanks)} 段有“{DRAFT_FILL}”或“{BLANK}”（黄色底色），需要您补充原因和说明。")

@@ -1,18 +1,26 @@
-"""Excel adapter layer: the calling workbook as the core sees it, and the sheets the toolkit owns.
+"""Excel adapter layer: the calling workbook as the core sees it, the sheets the toolkit owns, and
+the painter of render grids through xlwings.
 
 ``read_book`` turns the open workbook (an xlwings ``Book``, or the tests' fake of it) into a core
 ``pytoolkit.model.Book``: the used range of every user sheet as a value grid from A1, Excel error
 values blank and listed (as the file reader does), and the merged areas. The core then recognises
 and checks it exactly as it does a file.
 
-Sheets the toolkit writes (校验结果, 派生数, 汇总-…, 汇总说明, 情况说明核对, 情况说明(初稿) and the
-hidden record 决算工具记录) carry ``MARKER`` in ``MARKER_CELL``, the convention of the annotated
-copy (``pytoolkit.io.annotate``), so a copy made by ``pytoolkit validate --annotate`` and opened in
-Excel is recognised too. A 汇总 table as wide as column J (the “三公” table: its title is merged
-across J1, and a value inside a merged area is lost when Excel merges) carries the marker in row 1
-two columns right of the table instead, which is then the sheet's last used column
-(``is_toolkit_sheet`` looks there too). Only such sheets are ever cleared or deleted; a user sheet
-with one of their names stops the action before anything changes (``claim_sheets``).
+Sheets the toolkit writes (校验结果, 派生数, 汇总-…, 汇总说明, 分户明细, 分户主要指标, 情况说明核对,
+情况说明(初稿) and the hidden record 决算工具记录) carry the toolkit's mark: a sheet-scoped defined
+name (``render.grid.TOOLKIT_NAME``), which no cell shows; the files the command line writes carry
+the same (``io.paint.mark_sheet``), so a copy made by ``pytoolkit validate --annotate`` and opened
+in Excel is recognised too. Sheets an earlier version made carry the text “pytoolkit” in row 1
+(J1, or two columns right of a wide table) and are recognised as well. Only such sheets are ever
+cleared or deleted; a user sheet with one of their names stops the action before anything
+changes (``claim_sheets``).
+
+``paint`` writes a grid (``pytoolkit.render``: what the sheet shows, designed once for every
+channel) into a sheet: values in one assignment, merged areas, number formats, fills, bold and
+sizes, wrapping, column widths and row heights, notes, links (as HYPERLINK formulas, which Excel
+and WPS both follow) and, through the platform's native object where it has one, the print setup.
+xlwings' open-source API has no borders, alignment or frozen panes: the painted sheet has the
+design's content and layout without them. Charts are not painted (the ribbon's sheets have none).
 
 The record lists every cell the toolkit changed in a user sheet: for a mark (校验勾稽关系 ``MARK``,
 核对情况说明 ``TEXT_MARK``) the cell's previous fill and note and the ones the toolkit set, for a
@@ -28,22 +36,29 @@ keeps the text as it is.
 
 from __future__ import annotations
 
+import contextlib
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from pytoolkit.errors import PytoolkitError
-from pytoolkit.io.annotate import MARKER, RESULT_SHEET
-from pytoolkit.model import Book, Sheet, column_letter
+from pytoolkit.model import TOOLKIT_MARKER, Book, Sheet, column_letter
 from pytoolkit.narrative.text import SHEET_NAME
+from pytoolkit.render.consolidation import DETAIL_SHEET, EXPLAIN_SHEET, UNITS_SHEET
+from pytoolkit.render.grid import TOOLKIT_NAME, TOOLKIT_NOTE, FormulaText, Grid, Style, coordinate
+from pytoolkit.render.results import RESULT_SHEET
+from pytoolkit.render.sheets import DERIVED_SHEET, DRAFT_SHEET, NARRATIVE_RESULT_SHEET
 
 __all__ = [
     "CONSOLIDATION_SHEET",
     "DERIVED_SHEET",
+    "DETAIL_SHEET",
     "DRAFT_SHEET",
-    "MARKER",
-    "MARKER_CELL",
+    "LEGACY_MARKER",
+    "UNITS_SHEET",
     "NARRATIVE_RESULT_SHEET",
     "NARRATIVE_SHEET",
     "RECORD_SHEET",
@@ -53,6 +68,8 @@ __all__ = [
     "claim_sheets",
     "find_sheet",
     "is_toolkit_sheet",
+    "mark_sheet",
+    "paint",
     "read_book",
     "read_record",
     "toolkit_sheet",
@@ -60,15 +77,13 @@ __all__ = [
     "write_record",
 ]
 
-MARKER_CELL = "J1"
-MARKER_COLUMN = 10  # J
-DERIVED_SHEET = "派生数"
+LEGACY_MARKER = TOOLKIT_MARKER  # what an earlier version wrote in row 1 of its sheets
+LEGACY_MARKER_CELL = "J1"
+LEGACY_MARKER_COLUMN = 10  # J
 RECORD_SHEET = "决算工具记录"
 SUMMARY_PREFIX = "汇总-"  # the 汇总 tables (pytoolkit.consolidate.consolidate_open_book names them)
-CONSOLIDATION_SHEET = "汇总说明"
+CONSOLIDATION_SHEET = EXPLAIN_SHEET  # 汇总说明
 NARRATIVE_SHEET = SHEET_NAME  # 情况说明: the user's text, read by the narrative checker, never written
-NARRATIVE_RESULT_SHEET = "情况说明核对"
-DRAFT_SHEET = "情况说明(初稿)"
 MARK = "标记"  # a record entry: a validation mark (fill and note) on a user cell
 TEXT_MARK = "说明标记"  # a record entry: a 核对情况说明 mark on a paragraph of the 情况说明 sheet
 FILL = "填充"  # a record entry: a derived figure written into an empty user cell
@@ -159,11 +174,25 @@ def merged_areas(sheet: Any, top: int, left: int, bottom: int, right: int) -> li
 
 
 def is_toolkit_sheet(sheet: Any) -> bool:
-    if sheet.range(MARKER_CELL).value == MARKER:
+    if TOOLKIT_NAME in sheet.names:
         return True
-    # A wide 汇总 table: the marker is right of it in row 1, the last used column (module docstring).
+    # An earlier version's sheet: “pytoolkit” in J1, or in row 1 right of a wide 汇总 table.
+    if sheet.range(LEGACY_MARKER_CELL).value == LEGACY_MARKER:
+        return True
     last = sheet.used_range.last_cell.column
-    return last > MARKER_COLUMN and sheet.range((1, last)).value == MARKER
+    return last > LEGACY_MARKER_COLUMN and sheet.range((1, last)).value == LEGACY_MARKER
+
+
+def mark_sheet(sheet: Any) -> None:
+    """Give ``sheet`` the toolkit's mark (module docstring), hidden from Excel's name manager
+    where the platform lets us (the native object; the mark works without)."""
+    if TOOLKIT_NAME in sheet.names:
+        return
+    name = sheet.names.add(TOOLKIT_NAME, f'="{TOOLKIT_NOTE}"')
+    # Without the native object (or with another platform's) the name stays listed in the name
+    # manager; it still marks the sheet.
+    with contextlib.suppress(Exception):
+        name.api.Visible = False
 
 
 def user_sheets(xl_book: Any) -> list:
@@ -188,16 +217,8 @@ def claim_sheets(xl_book: Any, names: Iterable[str]) -> None:
             )
 
 
-def marker_column(width: int) -> int:
-    """Where the marker of a sheet whose content is ``width`` columns wide goes (row 1)."""
-    return MARKER_COLUMN if width < MARKER_COLUMN else width + 2
-
-
-def toolkit_sheet(xl_book: Any, name: str, *, hidden: bool = False, width: int = 0) -> Any:
-    """The toolkit's sheet ``name``, emptied if it exists (after ``claim_sheets``), else added last.
-
-    ``width``: how many columns the caller will fill from column A (the marker stays clear of them).
-    """
+def toolkit_sheet(xl_book: Any, name: str, *, hidden: bool = False) -> Any:
+    """The toolkit's sheet ``name``, emptied if it exists (after ``claim_sheets``), else added last."""
     sheet = find_sheet(xl_book, name)
     if sheet is not None:
         if not is_toolkit_sheet(sheet):  # claim_sheets was not called: never clear a user sheet
@@ -206,19 +227,20 @@ def toolkit_sheet(xl_book: Any, name: str, *, hidden: bool = False, width: int =
     else:
         sheets = list(xl_book.sheets)
         sheet = xl_book.sheets.add(name, after=sheets[-1] if sheets else None)
-    sheet.range((1, marker_column(width))).value = MARKER
+    mark_sheet(sheet)
     if hidden:
         sheet.visible = False
     return sheet
 
 
 def release_sheet(sheet: Any) -> None:
-    """Remove the toolkit's marker from ``sheet``: from now on it is the user's."""
-    if sheet.range(MARKER_CELL).value == MARKER:
-        sheet.range(MARKER_CELL).value = None
-        return
+    """Remove the toolkit's mark from ``sheet``: from now on it is the user's."""
+    if TOOLKIT_NAME in sheet.names:
+        sheet.names[TOOLKIT_NAME].delete()
+    if sheet.range(LEGACY_MARKER_CELL).value == LEGACY_MARKER:
+        sheet.range(LEGACY_MARKER_CELL).value = None
     last = sheet.used_range.last_cell.column
-    if sheet.range((1, last)).value == MARKER:
+    if sheet.range((1, last)).value == LEGACY_MARKER:
         sheet.range((1, last)).value = None
 
 
@@ -233,6 +255,144 @@ def delete_toolkit_sheet(xl_book: Any, name: str) -> bool:
 def text_cell(text: str) -> str:
     """A value that Excel stores as exactly this text (see the module docstring)."""
     return "'" + text
+
+
+# ---------------------------------------------------------------------------------------------
+# Painting a grid
+
+
+def paint(xl_book: Any, grid: Grid, *, hidden: bool = False) -> Any:
+    """Paint ``grid`` into the toolkit's sheet ``grid.name`` (emptied, or added last) and return it.
+    Call ``claim_sheets`` first: a user sheet of that name stops the action."""
+    sheet = toolkit_sheet(xl_book, grid.name, hidden=hidden)
+    paint_sheet(sheet, grid)
+    return sheet
+
+
+def paint_sheet(sheet: Any, grid: Grid) -> None:
+    """Write ``grid`` into the empty ``sheet`` (module docstring: what xlwings can show)."""
+    rows = grid.values()
+    for (r, c), (target_sheet, target) in grid.links.items():
+        text = str(rows[r - 1][c - 1] or f"{target_sheet}!{target}")
+        rows[r - 1][c - 1] = FormulaText(hyperlink(target_sheet, target, text))
+    rows = [[_cell_value(v) for v in row] for row in rows]
+    styles = dict(grid.cells)
+    if grid.stream is not None:
+        first = grid.stream.first_row
+        rows.extend([None] * len(grid.stream.styles) for _ in range(len(rows), first - 1))
+        for n, values in enumerate(grid.stream.rows()):
+            rows.append([_cell_value(v) for v in values])
+            for c, style in enumerate(grid.stream.styles, 1):
+                styles[(first + n, c)] = (None, style)
+    write_rows(sheet, (1, 1), rows)
+    for r0, c0, r1, c1 in grid.merges:
+        sheet.range((r0, c0), (r1, c1)).merge()  # after the values: only the top-left cell holds one
+    covered = {(r, c) for r0, c0, r1, c1 in grid.merges for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)
+               if (r, c) != (r0, c0)}
+    formats: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    fills: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    wraps: list[tuple[int, int]] = []
+    fonts: dict[tuple[bool, float, str], list[tuple[int, int]]] = defaultdict(list)
+    for (r, c), (_, style) in styles.items():
+        if style is None or (r, c) in covered:
+            continue
+        if style.number_format != "General":
+            formats[style.number_format].append((r, c))
+        if style.fill:
+            fills[style.fill].append((r, c))
+        if style.wrap:
+            wraps.append((r, c))
+        if style.bold or style.size != Style.size or style.color:
+            fonts[(style.bold, style.size, style.color)].append((r, c))
+    for number_format, cells in formats.items():
+        for run in _runs(cells):
+            sheet.range(run).number_format = number_format
+    for color, cells in fills.items():
+        for run in _runs(cells):
+            sheet.range(run).color = hex_rgb(color)
+    for run in _runs(wraps):
+        sheet.range(run).wrap_text = True
+    for (bold, size, color), cells in fonts.items():
+        for run in _runs(cells):
+            font = sheet.range(run).font
+            font.bold, font.size = bold, size
+            if color:
+                font.color = hex_rgb(color)
+    for c, width in grid.widths.items():
+        sheet.range((1, c)).column_width = width
+    for r, height in grid.heights.items():
+        sheet.range((r, 1)).row_height = height
+    for (r, c), text in grid.comments.items():
+        sheet.range((r, c)).add_note(text)
+    if grid.page is not None:
+        _page_setup(sheet, grid)
+
+
+def _cell_value(value: object) -> object:
+    if isinstance(value, FormulaText):
+        return str(value)
+    if isinstance(value, str):
+        return text_cell(value) if value else None
+    if isinstance(value, Decimal):
+        return float(value)  # the edge of the Decimal world: Excel holds doubles (DESIGN “Numbers”)
+    return value
+
+
+def _runs(cells: Iterable[tuple[int, int]]) -> list[str]:
+    """Cells as runs of adjacent cells in a row (“C6:H6”): one call to Excel per run."""
+    by_row: dict[int, list[int]] = defaultdict(list)
+    for r, c in cells:
+        by_row[r].append(c)
+    out = []
+    for row, cols in sorted(by_row.items()):
+        cols = sorted(set(cols))
+        start = prev = cols[0]
+        for col in [*cols[1:], None]:
+            if col is not None and col == prev + 1:
+                prev = col
+                continue
+            first, last = coordinate(row, start), coordinate(row, prev)
+            out.append(first if first == last else f"{first}:{last}")
+            if col is not None:
+                start = prev = col
+    return out
+
+
+# Excel's PageSetup constants (xlLandscape, xlPortrait, xlPaperA4).
+_ORIENTATION = {"landscape": 2, "portrait": 1}
+_PAPER_A4 = 9
+
+
+def _page_setup(sheet: Any, grid: Grid) -> None:
+    """A4, orientation, fit to pages, titles repeated: Excel's PageSetup through the native object
+    (Windows). Elsewhere it has another shape; the sheet then keeps the default print setup."""
+    page = grid.page
+    try:
+        setup = sheet.api.PageSetup
+    except Exception:  # noqa: BLE001 - no native object on this platform
+        return
+    setup.Orientation = _ORIENTATION[page.orientation]
+    setup.PaperSize = _PAPER_A4
+    setup.Zoom = False
+    setup.FitToPagesWide = page.fit_width or False
+    setup.FitToPagesTall = page.fit_height or False
+    if page.title_rows:
+        setup.PrintTitleRows = f"${page.title_rows[0]}:${page.title_rows[1]}"
+    if page.title_columns:
+        first, last = (column_letter(c - 1) for c in page.title_columns)
+        setup.PrintTitleColumns = f"${first}:${last}"
+    if page.center:
+        setup.CenterHorizontally = True
+
+
+def hyperlink(sheet: str, cell: str, text: str) -> str:
+    """A HYPERLINK formula to a cell of this workbook (works in Excel and WPS alike)."""
+
+    def quoted(s: str) -> str:
+        return s.replace('"', '""')
+
+    target = "#'" + sheet.replace("'", "''") + "'!" + cell
+    return f'=HYPERLINK("{quoted(target)}","{quoted(text)}")'
 
 
 def write_rows(sheet: Any, top_left: tuple[int, int], rows: list[list]) -> None:

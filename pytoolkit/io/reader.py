@@ -17,6 +17,7 @@ import python_calamine as calamine
 from ..errors import InputError
 from ..findings import Finding, Location, Severity
 from ..model import Book, CellRef, Sheet
+from ..render.grid import TOOLKIT_NAME
 
 SUPPORTED = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 _ZIPPED = (".xlsx", ".xlsm", ".xlsb")
@@ -28,6 +29,7 @@ MAX_RATIO = 200
 _SHEET_ENTRY_ANY = re.compile(rb"<sheet\b([^>]*)/?>", re.S)
 _ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
 _REL = re.compile(rb"<Relationship\b([^>]*)/?>", re.S)
+_DEFINED_NAME = re.compile(rb"<definedName\b([^>]*)>", re.S)
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _EMPTY_V = re.compile(rb"<v\s*/>|<v>\s*</v>")
@@ -43,13 +45,14 @@ def read_book(path: str | Path, *, recognise: bool = True) -> Book:
     """
     path = Path(path)
     _check_file(path)
-    uncalculated, errors, formulas = {}, {}, {}
+    uncalculated, errors, formulas, toolkit = {}, {}, {}, set()
     if path.suffix.lower() in _ZIPPED:
         with _open_zip(path) as zf:  # one opening for the size checks and the formula scan
             _check_zip(path, zf)
             if path.suffix.lower() != ".xlsb":
                 try:
                     uncalculated, errors, formulas = _scan_cells(zf)
+                    toolkit = _toolkit_sheets(zf)
                 except Exception as exc:  # a damaged part inside an intact zip (zlib.error, KeyError, …)
                     raise InputError(f"{path.name}：工作簿内部数据已损坏，无法读取。") from exc
     try:
@@ -69,7 +72,8 @@ def read_book(path: str | Path, *, recognise: bool = True) -> Book:
             pending = uncalculated.get(meta.name, set())
             computed = _compute(cells, pending, formulas.get(meta.name, {})) if pending else {}
             sheets.append(Sheet(meta.name, cells, list(sh.merged_cell_ranges or ()),
-                                frozenset(pending - computed.keys()), frozenset(errors.get(meta.name, ()))))
+                                frozenset(pending - computed.keys()), frozenset(errors.get(meta.name, ())),
+                                meta.name in toolkit))
             if computed:
                 calculated.append((meta.name, sorted(computed)))
     except Exception as exc:
@@ -221,6 +225,27 @@ def _compute(cells: list[list], pending: set[tuple[int, int]],
             cells[row].extend([""] * (col + 1 - len(cells[row])))
         cells[row][col] = float(value) if isinstance(value, Decimal) else value
     return computed
+
+
+def _toolkit_sheets(zf: zipfile.ZipFile) -> set[str]:
+    """The sheets the toolkit made: those holding its sheet-scoped defined name (``io.paint``).
+    ``localSheetId`` counts the workbook's sheets in their order (0-based)."""
+    try:
+        workbook = zf.read("xl/workbook.xml")
+    except KeyError:
+        return set()
+    if b"definedName" not in workbook:
+        return set()
+    order = [html.unescape(dict(_ATTR.findall(m.group(1))).get(b"name", b"").decode("utf-8"))
+             for m in _SHEET_ENTRY_ANY.finditer(workbook)]
+    out = set()
+    for m in _DEFINED_NAME.finditer(workbook):
+        attrs = dict(_ATTR.findall(m.group(1)))
+        local = attrs.get(b"localSheetId", b"")
+        if local.isdigit() and html.unescape(attrs.get(b"name", b"").decode("utf-8")) == TOOLKIT_NAME \
+                and int(local) < len(order):
+            out.add(order[int(local)])
+    return out
 
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:

@@ -143,7 +143,7 @@ class _Recogniser:
         self.book.findings.extend(self.findings)
 
     def sheet(self, sheet: Sheet) -> None:
-        if sheet.cells and TOOLKIT_MARKER in sheet.cells[0]:
+        if sheet.toolkit or (sheet.cells and TOOLKIT_MARKER in sheet.cells[0]):
             return  # the toolkit's own output (校验结果, 预算与决算, …), not the unit's data
         grid = _Grid(sheet)
         titles = []

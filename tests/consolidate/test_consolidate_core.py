@@ -29,6 +29,7 @@ from pytoolkit.findings import Finding, Location, Severity
 from pytoolkit.io.layout import save_atomic, write_book
 from pytoolkit.io.reader import read_book
 from pytoolkit.model import Book, Sheet
+from pytoolkit.render.grid import parse_coordinate
 from pytoolkit.samples.data import DEPARTMENT, DEPARTMENT_PE
 from pytoolkit.tables.catalog import SUMMARY_UNIT
 
@@ -289,10 +290,11 @@ def test_open_book_for_the_ribbon(tmp_path):
     names = [s.name for s in out.sheets]
     assert names[0] == "汇总-01收入支出决算总表" and "汇总-整体支出绩效自评表" in names
     t1 = out.sheets[0]
-    assert t1.values["收入总计"]["决算数"] == PE_SUMMARY["收入合计"] - 27
-    coordinate = t1.layout.cell("收入总计", "决算数")
-    assert coordinate in t1.amount_cells
-    assert "汨罗市示例局（合并）" in str(t1.cells[1][0])
+    assert out.result.values["T1"]["收入总计"]["决算数"] == PE_SUMMARY["收入合计"] - 27
+    row, col = parse_coordinate(t1.layout.cell("收入总计", "决算数"))  # where the sheet shows it
+    assert t1.grid.value(row, col) == PE_SUMMARY["收入合计"] - 27
+    assert t1.grid.style(row, col).number_format == "#,##0.00"
+    assert "汨罗市示例局（合并）" in str(t1.grid.value(2, 1))
     fills = {(ref.col, v) for ref, v in out.form_fills}
     assert {v for _, v in fills} >= set(PE_SUMMARY.values())
     assert all(ref.sheet == "整体支出绩效自评表" for ref, _ in out.form_fills)

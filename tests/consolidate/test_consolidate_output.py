@@ -137,8 +137,8 @@ def test_output_workbook_reads_back(unit_files, tmp_path):
     rows = python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name(UNITS_SHEET).to_python()
     assert [r[1] for r in rows[1:]] == [u.name for u in DEPARTMENT]
     detail = list(wb[DETAIL_SHEET].iter_rows(min_row=2, max_row=2, values_only=True))[0]
-    assert detail[:7] == ("表", "行", "项目", "列", "汇总数", "抵销", "合并数")
-    assert detail[7:10] == tuple(u.name for u in DEPARTMENT)
+    assert detail[:6] == ("编码", "项目", "栏目", "汇总数", "抵销", "合并数")
+    assert detail[6:9] == tuple(u.name for u in DEPARTMENT)
     explain = [c for row in wb[EXPLAIN_SHEET].iter_rows(values_only=True) for c in row if isinstance(c, str)]
     assert any("共抵销2项，合计27.00万元" in c for c in explain)
     assert any(c == "没有发现问题。" for c in explain)
@@ -171,9 +171,10 @@ def test_many_units_stream_and_cap_the_side_by_side_columns(tmp_path):
         write_consolidated(out, result)
     wb = load_workbook(out)
     head = next(wb[DETAIL_SHEET].iter_rows(min_row=2, max_row=2, values_only=True))
-    assert head[-1] == "其余35个单位" and head[5] == "单位00"
-    line = next(wb[DETAIL_SHEET].iter_rows(min_row=3, max_row=3, values_only=True))
-    assert line[4] == pytest.approx(7.8) and line[-1] == pytest.approx(7.8 - 0.1)
+    assert head[-1] == "其余35个单位" and head[4] == "单位00"
+    caption, line = wb[DETAIL_SHEET].iter_rows(min_row=3, max_row=4, values_only=True)
+    assert caption[0] == "一般公共预算财政拨款“三公”经费支出决算表"  # the table's name, not its id
+    assert line[1:3] == ("决算数", "合计") and line[3] == pytest.approx(7.8) and line[-1] == pytest.approx(7.8 - 0.1)
     units = list(wb[UNITS_SHEET].iter_rows(min_row=2, values_only=True))
     assert len(units) == 40 and units[-1][:2] == (40, "单位39")
 

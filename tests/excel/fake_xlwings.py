@@ -2,10 +2,13 @@
 
 Shaped like xlwings 0.37.8 (``xlwings.main``): ``Book`` (name, fullname, sheets, app),
 ``Sheets`` (iteration, lookup by name or index, ``add(name, before, after)``, ``active``),
-``Sheet`` (name, range, [] lookup, used_range, clear, delete, visible, activate), ``Range``
+``Sheet`` (name, range, [] lookup, used_range, clear, delete, visible, activate, names), ``Range``
 (row, column, shape, last_cell, options(ndim, err_to_str), value, color, note / add_note,
-number_format, wrap_text, merge_cells, merge_area, merge, column_width) and ``App`` (alert,
-properties). A sheet can be renamed (``sheet.name = …``) as in Excel.
+number_format, wrap_text, font (bold, size, color), merge_cells, merge_area, merge, column_width,
+row_height), ``Names`` (sheet scope: add, in, [], iteration; a ``Name`` has name, refers_to,
+delete and ``api.Visible``) and ``App`` (alert, properties). A sheet can be renamed
+(``sheet.name = …``) as in Excel. ``sheet.api.PageSetup`` stands for the native object's print
+setup (Windows): it takes only the properties Excel's object model names, and records them.
 
 It behaves like Excel where the entry points rely on it: values are doubles (an int read from a
 file comes back as a float), a text assigned with a leading apostrophe is stored without it, a
@@ -63,10 +66,119 @@ class FakeCell:
     note: str | None = None
     number_format: str = "General"
     wrap_text: bool = False
+    bold: bool = False
+    size: float = 11
+    font_color: tuple[int, int, int] | None = None
 
     def used(self) -> bool:
         return (self.value is not None or self.error is not None or self.color is not None or self.note is not None
                 or self.wrap_text)
+
+
+class FakeFont:
+    """``range.font``: bold, size and colour of every cell of the range (read from the first)."""
+
+    def __init__(self, rng: FakeRange) -> None:
+        self._range = rng
+
+    def _cells(self):
+        return [self._range.sheet.cell(r, c) for r, c in self._range._cells()]
+
+    @property
+    def bold(self) -> bool:
+        return self._cells()[0].bold
+
+    @bold.setter
+    def bold(self, value: bool) -> None:
+        for cell in self._cells():
+            cell.bold = bool(value)
+
+    @property
+    def size(self) -> float:
+        return self._cells()[0].size
+
+    @size.setter
+    def size(self, value: float) -> None:
+        for cell in self._cells():
+            cell.size = float(value)
+
+    @property
+    def color(self):
+        return self._cells()[0].font_color
+
+    @color.setter
+    def color(self, value) -> None:
+        for cell in self._cells():
+            cell.font_color = to_rgb(value)
+
+
+class FakeNative:
+    """Stands for a native (pywin32) object: only the properties listed may be set; they are recorded."""
+
+    def __init__(self, allowed: tuple[str, ...]) -> None:
+        object.__setattr__(self, "_allowed", allowed)
+        object.__setattr__(self, "values", {})
+
+    def __setattr__(self, key: str, value) -> None:
+        if key not in self._allowed:
+            raise AttributeError(f"fake xlwings: native property {key!r} not faked")
+        self.values[key] = value
+
+    def __getattr__(self, key: str):
+        if key in self._allowed:
+            return self.values.get(key)
+        raise AttributeError(f"fake xlwings: native property {key!r} not faked")
+
+
+PAGE_SETUP = ("Orientation", "PaperSize", "Zoom", "FitToPagesWide", "FitToPagesTall", "PrintTitleRows",
+              "PrintTitleColumns", "CenterHorizontally")
+
+
+class FakeSheetApi:
+    def __init__(self) -> None:
+        self.PageSetup = FakeNative(PAGE_SETUP)
+
+
+class FakeName:
+    def __init__(self, names: FakeNames, name: str, refers_to: str) -> None:
+        self._names = names
+        self.name = name
+        self.refers_to = refers_to
+        self.api = FakeNative(("Visible",))
+
+    def delete(self) -> None:
+        del self._names.items[self.name]
+
+
+class FakeNames:
+    """A sheet's names (sheet scope), looked up without regard to case as Excel does."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, FakeName] = {}
+
+    def add(self, name: str, refers_to: str) -> FakeName:
+        if not name or " " in name or self._key(name) is not None:
+            raise ValueError(f"fake xlwings: Excel refuses the name {name!r}")
+        self.items[name] = FakeName(self, name, refers_to)
+        return self.items[name]
+
+    def _key(self, name: str) -> str | None:
+        return next((k for k in self.items if k.lower() == name.lower()), None)
+
+    def __contains__(self, name: str) -> bool:
+        return self._key(name) is not None
+
+    def __getitem__(self, name: str) -> FakeName:
+        key = self._key(name)
+        if key is None:
+            raise KeyError(name)
+        return self.items[key]
+
+    def __iter__(self):
+        return iter(list(self.items.values()))
+
+    def __len__(self) -> int:
+        return len(self.items)
 
 
 class FakeNote:
@@ -204,6 +316,19 @@ class FakeRange:
             self.sheet.cell(r, c).wrap_text = bool(value)
 
     @property
+    def font(self) -> FakeFont:
+        return FakeFont(self)
+
+    @property
+    def row_height(self) -> float:
+        return self.sheet.row_heights.get(self.r0, 15.0)
+
+    @row_height.setter
+    def row_height(self, value: float) -> None:
+        for r in range(self.r0, self.r1 + 1):
+            self.sheet.row_heights[r] = value
+
+    @property
     def column_width(self) -> float:
         return self.sheet.column_widths.get(self.c0, 8.43)
 
@@ -263,6 +388,9 @@ class FakeSheet:
         self.cells: dict[tuple[int, int], FakeCell] = {}
         self.merged: list[tuple[int, int, int, int]] = []  # 1-based r0, c0, r1, c1
         self.column_widths: dict[int, float] = {}
+        self.row_heights: dict[int, float] = {}
+        self.names = FakeNames()
+        self.api = FakeSheetApi()
         self.visible = True
         self.deleted = False
 
@@ -464,6 +592,8 @@ class FakeBook:
                         fake.number_format = cell.number_format
             for area in ws.merged_cells.ranges:
                 sheet.merged.append((area.min_row, area.min_col, area.max_row, area.max_col))
+            for name, defined in ws.defined_names.items():
+                sheet.names.add(name, "=" + (defined.attr_text or ""))
         wb.close()
         return book
 
@@ -482,5 +612,6 @@ class FakeBook:
                 for (r, c), cell in sheet.cells.items()
                 if cell.used() or cell.number_format != "General"
             }
-            out[sheet.name] = {"cells": cells, "merged": sorted(sheet.merged), "visible": sheet.visible}
+            out[sheet.name] = {"cells": cells, "merged": sorted(sheet.merged), "visible": sheet.visible,
+                               "names": sorted((n.name, n.refers_to) for n in sheet.names)}
         return out

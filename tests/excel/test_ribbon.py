@@ -186,16 +186,17 @@ def test_validate_writes_the_result_sheet_with_links(seed_book, seed_xlsx):
     assert workbook.is_toolkit_sheet(results) and results.visible
     assert seed_book.sheets.active is results
     rows = rows_of(results)
-    assert "错误4条" in rows[0][0] and rows[1][:5] == ["序号", "级别", "规则", "位置", "说明"]
+    assert "错误4条" in rows[0][0] and rows[1] == ["序号", "级别", "位置", "说明", "应为", "实为", "差额", "相关单元格",
+                                                  "规则编号"]  # the rule's id last, out of the way
     found = rows[2:]
-    assert {row[2] for row in found} == SEED_ERRORS
+    assert {row[8] for row in found} == SEED_ERRORS
     by_rule = {f.rule: f for f in seed_errors(seed_xlsx)}
     for row in found:
-        f = by_rule[row[2]]
-        sheet, cell, text = HYPERLINK.match(results.range((found.index(row) + 3, 4)).formula).groups()
+        f = by_rule[row[8]]
+        sheet, cell, text = HYPERLINK.match(results.range((found.index(row) + 3, 3)).formula).groups()
         assert (sheet, cell, text) == (f.location.sheet, f.location.cell, str(f.location))
-        assert row[1] == "错误" and row[4] == f.message
-        assert (row[5], row[6]) == (float(f.expected), float(f.actual))
+        assert row[1] == "错误" and row[3] == f.message
+        assert (row[4], row[5]) == (float(f.expected), float(f.actual))
 
 
 def test_validate_changes_no_value_and_only_the_marked_cells(seed_book):
@@ -270,7 +271,7 @@ def test_the_result_sheet_of_an_annotated_copy_is_recognised_as_the_toolkits(see
     assert workbook.is_toolkit_sheet(book.sheet(workbook.RESULT_SHEET))
     ribbon.validate(book)
     assert [s.name for s in book.sheets].count(workbook.RESULT_SHEET) == 1
-    assert {row[2] for row in rows_of(book.sheet(workbook.RESULT_SHEET))[2:]} == SEED_ERRORS
+    assert {row[8] for row in rows_of(book.sheet(workbook.RESULT_SHEET))[2:]} == SEED_ERRORS
 
 
 @pytest.mark.parametrize("unit", DEPARTMENT, ids=lambda u: u.name)
@@ -447,7 +448,7 @@ def test_text_is_stored_as_text_not_parsed(book):
     entry = workbook.Entry(workbook.MARK, "2018", "A1", "", "=不是公式", "#FFC7CE", "001")
     workbook.write_record(book, [entry])
     assert workbook.read_record(book) == [entry]
-    assert ribbon.hyperlink("它's", "C7", 'a"b') == '=HYPERLINK("#\'它\'\'s\'!C7","a""b")'
+    assert workbook.hyperlink("它's", "C7", 'a"b') == '=HYPERLINK("#\'它\'\'s\'!C7","a""b")'
 
 
 def test_a_filled_derived_column_is_not_reported_as_unknown(seed_book):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -111,40 +112,38 @@ def test_consolidate_writes_the_core_summary_sheets(department, department_xlsx)
             assert table.name.startswith(workbook.SUMMARY_PREFIX)
             sheet = department.sheet(table.name)
             assert workbook.is_toolkit_sheet(sheet) and sheet.visible
-            width = max(len(row) for row in table.cells)
-            cells = [[*row, *([None] * (width - len(row)))] for row in table.cells]
+            design = table.grid  # what the core laid out, painted as it is
+            width = design.max_column
+            cells = [[float(v) if isinstance(v, Decimal) else v for v in row] + [None] * (width - len(row))
+                     for row in design.values()]
             while cells and not any(v is not None for v in cells[-1]):
                 cells.pop()
             assert grid(sheet, width) == cells, table.name
-            assert sorted(sheet.merged) == sorted(
-                (r.min_row, r.min_col, r.max_row, r.max_col) for r in map(_range, table.merged)), table.name
-            for address in table.amount_cells:
-                assert sheet[address].number_format == table.number_format, (table.name, address)
-            for letter, width_ in table.column_widths.items():
-                assert sheet[f"{letter}1"].column_width == width_
-            for row_key, columns in table.values.items():  # the exact amounts where the layout put them
+            assert sorted(sheet.merged) == sorted(design.merges), table.name
+            for (r, c), (_, style) in design.cells.items():
+                if style is not None and style.number_format != "General":
+                    assert sheet.range((r, c)).number_format == style.number_format, (table.name, r, c)
+            for c, width_ in design.widths.items():
+                assert sheet.range((1, c)).column_width == width_
+            for row_key, columns in expected.result.values[table.table_id].items():  # exact amounts, laid out
                 for column, value in columns.items():
-                    address = table.layout.cell(row_key, column)
+                    address = table.layout.cells.get((row_key, column))
                     if address:
                         assert sheet[address].value == float(value), (table.name, row_key, column)
+            setup = sheet.api.PageSetup  # printed as the form: A4 landscape, one page wide
+            assert (setup.Orientation, setup.PaperSize, setup.FitToPagesWide) == (2, 9, 1)
         assert names.index(expected.sheets[0].name) < names.index(workbook.CONSOLIDATION_SHEET)
         assert department.sheets.active is department.sheet(expected.sheets[0].name)
     finally:
         expected.result.close()
 
 
-def _range(text: str):
-    from openpyxl.worksheet.cell_range import CellRange
-
-    return CellRange(text)
-
-
-def test_the_wide_sangong_table_keeps_its_title_merged_and_its_marker(department):
+def test_the_wide_sangong_table_keeps_its_title_merged_and_its_mark_out_of_sight(department):
     ribbon.consolidate(department)
     sheet = next(s for s in department.sheets if s.name.startswith("汇总-07"))
-    assert (1, 1, 1, 18) in sheet.merged  # the title across A1:R1, J1 inside it
-    assert sheet["J1"].value is None and sheet.range((1, 20)).value == workbook.MARKER
-    assert workbook.is_toolkit_sheet(sheet)
+    assert (1, 1, 1, 18) in sheet.merged  # the title across A1:R1
+    assert workbook.is_toolkit_sheet(sheet) and sheet.used_range.last_cell.column == 18
+    assert not any(cell.value == "pytoolkit" for cell in sheet.cells.values())  # no cell shows the mark
     assert sheet.name not in [s.name for s in workbook.user_sheets(department)]
 
 
@@ -193,9 +192,10 @@ def test_the_notes_sheet_lists_units_eliminations_and_findings_with_links(depart
     assert texts[:5] == ["单位", "局机关", "二级机构1", "二级机构2", PE_SHEET]
     expected = core_result(department_xlsx)
     expected.result.close()
-    head = next(i for i, row in enumerate(rows) if row[:3] == ["序号", "级别", "规则"])
+    head = next(i for i, row in enumerate(rows) if row[:3] == ["序号", "级别", "文件"])
+    assert rows[head][8] == "规则编号"  # the rule's id last, out of the way
     found = rows[head + 1:]
-    assert sorted((r[2], r[4]) for r in found) == sorted((f.rule, f.message) for f in expected.findings)
+    assert sorted((r[8], r[4]) for r in found) == sorted((f.rule, f.message) for f in expected.findings)
     summary_sheets = {s.name for s in expected.sheets}
     targets = set()
     for offset in range(head + 2, head + 2 + len(found)):
@@ -213,7 +213,7 @@ def test_consolidate_again_replaces_its_sheets_and_keeps_user_numbers(department
     first, second = sorted(sums)[:2]
     pe[first].value = 1.0  # the user corrects one sum: theirs now
     stale = department.sheets.add("汇总-旧表", after=list(department.sheets)[-1])
-    stale["J1"].value = workbook.MARKER  # a 汇总 table of an earlier run the book no longer has
+    workbook.mark_sheet(stale)  # a 汇总 table of an earlier run the book no longer has
     count = len(department.sheets)
     ribbon.consolidate(department)
     assert len(department.sheets) == count - 1 and workbook.find_sheet(department, "汇总-旧表") is None
@@ -221,8 +221,8 @@ def test_consolidate_again_replaces_its_sheets_and_keeps_user_numbers(department
     prompt = department.app.alerts[-1]["prompt"]
     assert "1 个单元格已有您填写的数，未改动，其中 1 个与各单位之和不同" in prompt
     notes = rows_of(department.sheet(workbook.CONSOLIDATION_SHEET))
-    kept = [row for row in notes if row[6] == "与各单位之和不同，请核对"]
-    assert len(kept) == 1 and kept[0][3] == 1.0 and kept[0][4] == sums[first]
+    kept = [row for row in notes if row[4] == "与各单位之和不同，请核对"]
+    assert len(kept) == 1 and kept[0][2] == 1.0 and kept[0][3] == sums[first]
     record = {e.cell: e.value for e in workbook.read_record(department) if e.kind == workbook.SUM_FILL}
     assert first not in record and record[second] == sums[second]
 
@@ -289,9 +289,9 @@ def test_narrative_check_gives_the_core_findings_and_marks_their_paragraphs(seed
     results = seed_with_text.sheet(workbook.NARRATIVE_RESULT_SHEET)
     assert workbook.is_toolkit_sheet(results) and seed_with_text.sheets.active is results
     rows = rows_of(results)[2:]
-    assert sorted((r[2], r[5]) for r in rows) == sorted((f.rule, f.message) for f in expected)
+    assert sorted((r[8], r[4]) for r in rows) == sorted((f.rule, f.message) for f in expected)
     for offset in range(3, 3 + len(rows)):
-        sheet, cell, text = HYPERLINK.match(results.range((offset, 4)).formula).groups()
+        sheet, cell, text = HYPERLINK.match(results.range((offset, 3)).formula).groups()
         line = int(text[1:-1])
         assert (sheet, cell) == (workbook.NARRATIVE_SHEET, f"A{line}")
     lines = {f.location.line for f in expected}

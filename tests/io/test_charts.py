@@ -57,4 +57,4 @@ def test_no_budget_no_sheet_and_a_user_sheet_is_left_alone(tmp_path):
     wb.active["A1"] = "我的数据"
     assert add_budget_sheet(wb, read_book(path)) is True
     assert wb[BUDGET_SHEET]["A1"].value == "我的数据"
-    assert f"{BUDGET_SHEET}(pytoolkit)" in wb.sheetnames
+    assert f"{BUDGET_SHEET}(决算工具)" in wb.sheetnames  # the toolkit's, named without an English word
