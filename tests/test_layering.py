@@ -1,9 +1,12 @@
-"""The core never imports xlwings, the CLI or the Excel adapter (DESIGN.md “Layering”).
+"""The core never imports xlwings, the CLI or the Excel adapter; the pure core (model, metrics,
+findings, tables, rules, consolidate, narrative, render) never imports openpyxl either: painting
+files is ``io``'s job, the Excel adapter's the open workbook's; and no module imports a module
+that imports it back (DESIGN.md “Layering”).
 
 Checked twice: statically, by parsing every core module's imports with ``ast`` (relative
-imports resolved, ``importlib.import_module("…")`` / ``__import__("…")`` with a literal included),
-and at run time, by importing every core module in a fresh interpreter whose meta path refuses
-``xlwings``.
+imports resolved, ``importlib.import_module("…")`` / ``__import__("…")`` with a literal included,
+imports inside functions too), and at run time, by importing every core module in a fresh
+interpreter whose meta path refuses ``xlwings`` (and, for the pure core, ``openpyxl``).
 """
 
 from __future__ import annotations
@@ -40,6 +43,9 @@ ALL_MODULES = sorted(PACKAGE.rglob("*.py"))
 CORE = [p for p in ALL_MODULES if is_core(p)]
 # __main__ is the `python -m pytoolkit` entry point: an adapter by nature (it runs the CLI).
 CORE_LIBRARY = [p for p in CORE if p.name != "__main__.py"]
+# The pure core: what each output shows and every check, without a file format's library.
+PURE = ("model", "metrics", "findings", "errors", "derived", "tables", "rules", "consolidate", "narrative", "render")
+PURE_CORE = [p for p in CORE_LIBRARY if p.relative_to(PACKAGE).with_suffix("").parts[0] in PURE]
 
 
 def imported_names(path: Path) -> set[str]:
@@ -76,8 +82,12 @@ def _hits(names: set[str], forbidden: str) -> list[str]:
 def test_core_modules_are_found():
     names = {module_name(p) for p in CORE}
     for expected in ("pytoolkit.model", "pytoolkit.findings", "pytoolkit.metrics", "pytoolkit.io.reader",
-                     "pytoolkit.tables.recognise", "pytoolkit.rules.engine"):
+                     "pytoolkit.tables.recognise", "pytoolkit.rules.engine", "pytoolkit.render.grid",
+                     "pytoolkit.render.consolidation"):
         assert expected in names
+    pure = {module_name(p) for p in PURE_CORE}
+    assert {"pytoolkit.consolidate", "pytoolkit.render.tables", "pytoolkit.narrative.writer"} <= pure
+    assert not any(n.startswith("pytoolkit.io") for n in pure)
     assert "pytoolkit.cli" not in names
     assert not any(n.startswith(("pytoolkit.excel", "pytoolkit.commands")) for n in names)
 
@@ -108,6 +118,11 @@ def test_core_module_does_not_import_xlwings(path):
     assert _hits(imported_names(path), "xlwings") == []
 
 
+@pytest.mark.parametrize("path", PURE_CORE, ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_pure_core_module_does_not_import_openpyxl(path):
+    assert _hits(imported_names(path), "openpyxl") == []
+
+
 @pytest.mark.parametrize("path", CORE_LIBRARY, ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_core_module_does_not_import_the_adapters(path):
     names = imported_names(path)
@@ -118,10 +133,12 @@ def test_core_module_does_not_import_the_adapters(path):
 RUNTIME_PROBE = r"""
 import importlib, importlib.abc, json, sys
 
+REFUSED = tuple(json.loads(sys.argv[2]))
+
 class NoXlwings(importlib.abc.MetaPathFinder):
     attempts = []
     def find_spec(self, fullname, path=None, target=None):
-        if fullname == "xlwings" or fullname.startswith("xlwings."):
+        if fullname.split(".")[0] in REFUSED:
             NoXlwings.attempts.append(fullname)
             raise ImportError(f"layering: the core imported {fullname}")
         return None
@@ -154,10 +171,12 @@ print(json.dumps({
 """
 
 
-def test_core_imports_without_xlwings_at_run_time():
-    names = [module_name(p) for p in CORE_LIBRARY]
-    proc = subprocess.run([sys.executable, "-c", RUNTIME_PROBE, json.dumps(names)], capture_output=True,
-                          text=True, cwd=ROOT, timeout=120)
+@pytest.mark.parametrize(("modules", "refused"), [(CORE_LIBRARY, ["xlwings"]), (PURE_CORE, ["xlwings", "openpyxl"])],
+                         ids=["core-without-xlwings", "pure-core-without-openpyxl"])
+def test_core_imports_without_xlwings_at_run_time(modules, refused):
+    names = [module_name(p) for p in modules]
+    proc = subprocess.run([sys.executable, "-c", RUNTIME_PROBE, json.dumps(names), json.dumps(refused)],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["hook_ok"], "the meta-path hook did not refuse `import xlwings`"
@@ -165,3 +184,108 @@ def test_core_imports_without_xlwings_at_run_time():
     assert result["attempts"] == []
     assert result["xlwings_loaded"] == []
     assert result["adapters_loaded"] == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Import cycles
+
+
+MODULES = {module_name(p): p for p in ALL_MODULES}
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """The pytoolkit modules ``path`` imports when it runs (inside functions too): an import under
+    ``if TYPE_CHECKING:`` is for type checkers only and never runs. ``from pkg import name`` is an
+    import of the module ``pkg.name`` when there is one, else of ``pkg``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    out: set[str] = set()
+
+    def add(target: str) -> None:
+        while target and target not in MODULES:
+            target = target.rpartition(".")[0]
+        if target and target != name:
+            out.add(target)
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                add(alias.name)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - (node.level - 1)] + ([node.module] if node.module else []))
+            else:
+                base = node.module or ""
+            for alias in node.names:
+                add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in MODULES else base)
+    return {m for m in out if m.startswith("pytoolkit")}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph.get(v, ())):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_type_only_imports_are_not_runtime_imports():
+    consolidate, summary = (MODULES[f"pytoolkit.{n}"] for n in ("consolidate", "render.summary"))
+    assert "pytoolkit.render.summary" in runtime_imports(consolidate)
+    assert "pytoolkit.consolidate" in imported_names(summary)  # for its type hints only
+    assert "pytoolkit.consolidate" not in runtime_imports(summary)
+
+
+def test_the_core_has_no_import_cycle():
+    graph = {module_name(p): runtime_imports(p) for p in CORE}
+    core = set(graph)
+    assert cycles({m: targets & core for m, targets in graph.items()}) == []
+
+
+# The command line's subcommand modules and cli.py still import each other (a shared console and
+# progress bar living in cli.py); nothing else may.
+ADAPTER_CYCLE = {"pytoolkit.cli", "pytoolkit.commands.consolidate", "pytoolkit.commands.narrative",
+                 "pytoolkit.commands.addin", "pytoolkit.commands.template"}
+
+
+def test_no_other_import_cycle():
+    graph = {module_name(p): runtime_imports(p) for p in ALL_MODULES}
+    assert [c for c in cycles(graph) if not set(c) <= ADAPTER_CYCLE] == []
