@@ -21,6 +21,7 @@ use only functions Excel and LibreOffice 7.4 both have (SUM, SUMPRODUCT, LEN, TR
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -1169,13 +1170,19 @@ def table_model(grid: Grid, layout: TableLayout, tdef: TableDef, year: int | Non
     """
     sheet = layout.sheet
     table = Table(tdef=tdef, sheet=sheet, title_ref=CellRef(sheet, 0, 0), money_unit=layout.money_unit, year=year)
-    header = layout.header_rows[0] - 1
+    # A column's header cell: the first header row above it (the 绩效自评表 has one header per block).
+    starts = sorted(first for first, _ in layout.extra.get("block_header_rows", {}).values()) \
+        or [layout.header_rows[0]]
     for (_, column_key), where in sorted(layout.cells.items(), key=lambda kv: _order(kv[1])):
-        c = parse_coordinate(where)[1]
+        r, c = parse_coordinate(where)
+        header = max((h for h in starts if h < r), default=starts[0]) - 1
         refs = table.columns.setdefault(column_key, [])
         ref = CellRef(sheet, header, c - 1)
         if ref not in refs:
             refs.append(ref)
+    if tdef.id == "PP":  # its columns are the 支出明细's; the fund rows are read by their labels
+        detail = layout.extra["detail_header_row"] - 1
+        table.columns = {"实际支出数": [CellRef(sheet, detail, c.col) for c in table.columns["实际支出数"]]}
     sides = layout.extra.get("sides") or layout.extra.get("blocks") or {}
     rows: list[tuple[int, int, Row]] = []
     for key, sheet_row in layout.rows.items():
@@ -1188,6 +1195,10 @@ def table_model(grid: Grid, layout: TableLayout, tdef: TableDef, year: int | Non
                 text = grid.value(sheet_row, col + 1)  # the code's name, right of the code
             label = text.strip() if isinstance(text, str) else ""
         side = next((name for name, (first, last) in sides.items() if first <= col <= last), "")
+        if tdef.id == "PP":  # the fund rows above, the 支出明细 below
+            side = "资金" if key in catalog.PP_FUND_ROWS else "明细"
+            if side == "资金":
+                label = key
         code = key if codes.is_code(key) and tdef.id not in ("T7", "PE", "PP") else ""
         rows.append((sheet_row, col, Row(key=key, label=label or key, ref_row=sheet_row - 1, side=side, code=code)))
     for _, _, row in sorted(rows, key=lambda item: item[:2]):
@@ -1205,9 +1216,14 @@ def table_model(grid: Grid, layout: TableLayout, tdef: TableDef, year: int | Non
     for name, where in layout.fields.items():
         r, c = parse_coordinate(where)
         shown = grid.value(r, c)
-        table.fields[name] = Cell(None, CellRef(sheet, r - 1, c - 1), "" if shown is None else shown)
+        score = _SCORE.search(str(shown)) if name == "绩效自评综合得分" and shown is not None else None
+        table.fields[name] = Cell(Decimal(score.group(0)) if score else None, CellRef(sheet, r - 1, c - 1),
+                                  "" if shown is None else shown)
     table.is_empty_note = layout.note_cell is not None
     return table
+
+
+_SCORE = re.compile(r"-?\d+(?:\.\d+)?")  # a score as written: “98分”, “92.5”
 
 
 def _order(where: str) -> tuple[int, int]:
