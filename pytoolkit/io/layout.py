@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter  # noqa: F401 - part of this module's API for its tests
 from openpyxl.worksheet.worksheet import Worksheet
 
-from ..render.grid import Grid, Style, Validation
+from ..render.grid import Grid, Page, Style, Validation
 from ..render.tables import (  # noqa: F401 - the writer's API, kept where callers import it
     CODE_LAYOUTS,
     MONEY_UNITS,
@@ -140,6 +140,8 @@ def _notes(wb: Workbook, notes: Sequence[str]) -> None:
     for i, note in enumerate(notes, start=2):
         g.put(i, 1, str(note), _NOTE_TEXT)
     g.widths[1] = 100
+    g.page = Page(fit_width=1, fit_height=0)
+    g.fit_rows()
     paint(wb.create_sheet(g.name), g)
 
 
