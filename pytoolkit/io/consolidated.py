@@ -29,14 +29,16 @@ def write_consolidated(out: str | Path, result: ConsolidationResult, inputs: Ite
     """Write the 汇总 workbook to ``out`` atomically; refuses to overwrite an input."""
     out = Path(out)
     check_output(out, [Path(p) for p in inputs])
-    grids = workbook_grids(result)
 
     def write(tmp: Path) -> None:
         wb = Workbook()
         wb.remove(wb.active)
-        for grid in grids:
+        streamed = []
+        for grid in workbook_grids(result):  # each grid dropped once painted: memory stays flat
             paint(wb.create_sheet(grid.name), grid)
-        save(wb, tmp, grids)
+            if grid.stream is not None:
+                streamed.append(grid)
+        save(wb, tmp, streamed)
 
     write_atomic(out, write)
     return out

@@ -243,6 +243,7 @@ def detail_grid(result: ConsolidationResult, name: str = DETAIL_SHEET) -> Grid:
     g.box(1, 1, 1, min(len(heads), 8), f"{result.name}分户明细（单位：万元）", TITLE)
     g.row(2, heads, HEAD)
     labels_seen: list[str] = []
+    cells = g.cells
     r = 2
     for tdef in catalog.ALL_TABLES:
         tid = tdef.id
@@ -273,7 +274,8 @@ def detail_grid(result: ConsolidationResult, name: str = DETAIL_SHEET) -> Grid:
                 if others > 0:
                     line.append(None if tid == "PE" or total is None else total - shown_sum)
                 for c, v in enumerate(line, 1):
-                    g.put(r, c, v, TEXT if c <= LABEL_COLUMNS else AMOUNT)
+                    if v is not None:  # thousands of lines × a hundred units: blanks stay unwritten
+                        cells[(r, c)] = (v, TEXT if c <= LABEL_COLUMNS else AMOUNT)
     label_widths = [10, fit_width(labels_seen, least=16, most=36), 18]
     numbers = [14] * (len(heads) - LABEL_COLUMNS)
     g.column_widths([*label_widths, *numbers])
@@ -342,10 +344,13 @@ def chart_grid(result: ConsolidationResult, name: str = CHART_SHEET) -> Grid:
     return g
 
 
-def workbook_grids(result: ConsolidationResult) -> list[Grid]:
+def workbook_grids(result: ConsolidationResult) -> Iterator[Grid]:
     """The 汇总 workbook of the command line, in order: 汇总说明, the 汇总 tables, 分户明细,
-    分户主要指标, 分户对比图."""
-    tables = [t.grid for t in result.tables]
-    sheets = [EXPLAIN_SHEET, *(t.name for t in tables), *OWN_SHEETS[1:]]
-    return [explain_grid(result, result.all_findings, sheets=sheets), *tables, detail_grid(result),
-            units_grid(result), chart_grid(result)]
+    分户主要指标, 分户对比图 (one at a time: a painter can drop each grid once painted)."""
+    sheets = [EXPLAIN_SHEET, *(t.name for t in result.tables), *OWN_SHEETS[1:]]
+    yield explain_grid(result, result.all_findings, sheets=sheets)
+    for t in result.tables:
+        yield t.grid
+    yield detail_grid(result)
+    yield units_grid(result)
+    yield chart_grid(result)

@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 
 FONT_NAME = "宋体"  # the font of the published 部门决算公开 forms
 NUMBER_FORMAT = "#,##0.00"
@@ -269,6 +270,7 @@ def coordinate(row: int, col: int) -> str:
     return f"{column_name(col)}{row}"
 
 
+@lru_cache(maxsize=4096)
 def column_name(col: int) -> str:
     """1-based column → letters (1 → A, 28 → AB)."""
     letters = ""
