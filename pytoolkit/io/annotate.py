@@ -19,9 +19,9 @@ from ..errors import InputError
 from ..findings import Finding
 from ..model import Book
 from ..render.results import RESULT_SHEET, by_cell, mark, result_grid
-from .charts import OWN_SUFFIX, add_budget_sheet
+from .charts import add_budget_sheet
 from .output import check_output, set_text, write_atomic
-from .paint import COMMENT_AUTHOR, add_sheet, is_toolkit_sheet
+from .paint import COMMENT_AUTHOR, add_sheet, own_sheet_name
 
 __all__ = ["RESULT_SHEET", "annotate"]
 
@@ -59,12 +59,7 @@ def annotate(source: Path, findings: list[Finding], out: Path, book: Book | None
         fill, note = mark(items)
         cell.fill = PatternFill("solid", fgColor=fill)
         cell.comment = Comment(note[:30000], COMMENT_AUTHOR, width=360, height=min(60 + 40 * len(items), 400))
-    name = RESULT_SHEET
-    if name in wb.sheetnames:
-        if is_toolkit_sheet(wb[name]):
-            del wb[name]
-        else:
-            name = RESULT_SHEET + OWN_SUFFIX
+    name = own_sheet_name(wb, RESULT_SHEET)
     grid = result_grid(findings, source=source.name, sheets=wb.sheetnames, name=name,
                        note="本副本中的公式已替换为计算结果。")
     add_sheet(wb, grid, 0)

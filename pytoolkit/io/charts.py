@@ -5,23 +5,16 @@ from __future__ import annotations
 
 from ..model import Book
 from ..render.budget import BUDGET_SHEET, budget_grid, budget_rows
-from .paint import add_sheet, is_toolkit_sheet
+from .paint import add_sheet, own_sheet_name
 
 __all__ = ["BUDGET_SHEET", "add_budget_sheet", "budget_rows"]
-OWN_SUFFIX = "(决算工具)"  # a user sheet of the same name is left alone; ours takes this suffix
 
 
 def add_budget_sheet(wb, book: Book) -> bool:
     """Add the 预算与决算 sheet (data and charts) after the first sheet when ``book`` states
     budgets; False when it does not. A toolkit sheet of that name (an earlier run's) is replaced,
     a user's sheet is left alone (ours then takes a suffixed name)."""
-    name = BUDGET_SHEET
-    if name in wb.sheetnames:
-        if is_toolkit_sheet(wb[name]):
-            del wb[name]
-        else:
-            name = BUDGET_SHEET + OWN_SUFFIX
-    grid = budget_grid(book, name)
+    grid = budget_grid(book, own_sheet_name(wb, BUDGET_SHEET))
     if grid is None:
         return False
     add_sheet(wb, grid, 1)  # after the first sheet (the 校验结果 of an annotated copy)

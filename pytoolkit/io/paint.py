@@ -63,12 +63,7 @@ def paint(ws: Worksheet, grid: Grid) -> Worksheet:
         cell = ws.cell(row=r, column=c)
         put_value(cell, value)
         if style is not None:
-            cached = styles.get(style)
-            if cached is None:
-                apply_style(cell, style)
-                styles[style] = copy(cell._style)
-            else:
-                cell._style = copy(cached)
+            _styled(cell, style, styles)
     for r0, c0, r1, c1 in grid.merges:
         ws.merge_cells(start_row=r0, start_column=c0, end_row=r1, end_column=c1)
     for c, width in grid.widths.items():
@@ -134,6 +129,16 @@ def _clean(text: str) -> str:
     return _ILLEGAL_XML.sub("", text) if _ILLEGAL_XML.search(text) else text
 
 
+def _styled(cell, style: Style, styles: dict[Style, object]) -> None:
+    """Give ``cell`` the look of ``style``: built once per workbook, then copied."""
+    cached = styles.get(style)
+    if cached is None:
+        apply_style(cell, style)
+        styles[style] = copy(cell._style)
+    else:
+        cell._style = copy(cached)
+
+
 def apply_style(cell, style: Style) -> None:
     cell.font = Font(name=style.font, size=style.size, bold=style.bold or None, color=style.color or None,
                      underline="single" if style.underline else None)
@@ -189,6 +194,20 @@ def mark_sheet(ws: Worksheet) -> None:
     ws.defined_names[TOOLKIT_NAME] = DefinedName(TOOLKIT_NAME, attr_text=f'"{TOOLKIT_NOTE}"', hidden=True)
 
 
+OWN_SUFFIX = "(决算工具)"  # a user's sheet keeps its name; the toolkit's then takes this suffix
+
+
+def own_sheet_name(wb: Workbook, name: str) -> str:
+    """The name for the toolkit's sheet ``name`` in ``wb``: an earlier run's sheet of that name
+    is removed (it is replaced), a user's sheet of that name is kept and ours is suffixed."""
+    if name in wb.sheetnames:
+        if is_toolkit_sheet(wb[name]):
+            del wb[name]
+        else:
+            return name + OWN_SUFFIX
+    return name
+
+
 def is_toolkit_sheet(ws: Worksheet) -> bool:
     """Marked by ``mark_sheet``, or by an earlier version's “pytoolkit” cell in row 1."""
     if TOOLKIT_NAME in ws.defined_names:
@@ -204,13 +223,7 @@ def _placeholder(ws: Worksheet, stream: Stream, styles: dict) -> None:
     """One empty cell per column in the stream's first row, styled as the rows will be: openpyxl
     then registers each style, and ``save`` finds their ids in the sheet XML."""
     for c, style in enumerate(stream.styles, start=1):
-        cell = ws.cell(row=stream.first_row, column=c)
-        cached = styles.get(style)
-        if cached is None:
-            apply_style(cell, style)
-            styles[style] = copy(cell._style)
-        else:
-            cell._style = copy(cached)
+        _styled(ws.cell(row=stream.first_row, column=c), style, styles)
 
 
 def save(wb: Workbook, path: str | Path, streams: Iterable[Grid] = ()) -> None:
