@@ -253,29 +253,38 @@ def detail_grid(result: ConsolidationResult, name: str = DETAIL_SHEET) -> Grid:
         r += 1
         g.box(r, 1, r, LABEL_COLUMNS, tdef.title, CAPTION)
         printed = result.labels.get(tid, {})
+        # 绩效自评表 rows are themselves per unit: nothing to put side by side
+        unit_tables = [{} if tid == "PE" else values.get(tid, {}) for _, values in shown]
         for key in _row_order(tid, rows):
             cols = rows[key]
-            code, label = line_label(tid, key, year, printed.get(key, ""))
-            if tid == "PE":
-                code, label = "", key
+            code, label = ("", key) if tid == "PE" else line_label(tid, key, year, printed.get(key, ""))
             labels_seen.append(label)
+            unit_rows = [t.get(key) or {} for t in unit_tables]
             for col in (c for c in tdef.column_keys if c in cols or (tid, key, c) in result.adjustments):
                 r += 1
                 total = cols.get(col)
-                line: list[object] = [code or None, label, col, total]
+                if code:
+                    cells[(r, 1)] = (code, TEXT)
+                cells[(r, 2)] = (label, TEXT)
+                cells[(r, 3)] = (col, TEXT)
+                if total is not None:
+                    cells[(r, 4)] = (total, AMOUNT)
                 if merged:
-                    line += [result.adjustments.get((tid, key, col)), result.value(tid, key, col)]
+                    delta = result.adjustments.get((tid, key, col))
+                    if delta is not None:
+                        cells[(r, 5)] = (delta, AMOUNT)
+                    value = result.value(tid, key, col)
+                    if value is not None:
+                        cells[(r, 6)] = (value, AMOUNT)
                 shown_sum = Decimal(0)
-                for _, values in shown:
-                    # 绩效自评表 rows are themselves per unit: nothing to put side by side
-                    v = None if tid == "PE" else values.get(tid, {}).get(key, {}).get(col)
-                    line.append(v)
-                    shown_sum += v or 0
-                if others > 0:
-                    line.append(None if tid == "PE" or total is None else total - shown_sum)
-                for c, v in enumerate(line, 1):
-                    if v is not None:  # thousands of lines × a hundred units: blanks stay unwritten
-                        cells[(r, c)] = (v, TEXT if c <= LABEL_COLUMNS else AMOUNT)
+                # blank figures stay unwritten: thousands of lines × a hundred units
+                for c, unit_row in enumerate(unit_rows, first_unit):
+                    v = unit_row.get(col)
+                    if v is not None:
+                        cells[(r, c)] = (v, AMOUNT)
+                        shown_sum += v
+                if others > 0 and tid != "PE" and total is not None:
+                    cells[(r, first_unit + len(unit_rows))] = (total - shown_sum, AMOUNT)
     label_widths = [10, fit_width(labels_seen, least=16, most=36), 18]
     numbers = [14] * (len(heads) - LABEL_COLUMNS)
     g.column_widths([*label_widths, *numbers])
