@@ -378,7 +378,7 @@ def store_results(path, results: Mapping[str, Mapping[tuple[int, int], Decimal |
     import zipfile
     from xml.sax.saxutils import escape
 
-    from .reader import sheet_parts
+    from .parts import sheet_parts
 
     with zipfile.ZipFile(path) as zin:
         parts = {part: results[name] for name, part in sheet_parts(zin).items() if results.get(name)}

@@ -10,14 +10,14 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import python_calamine as calamine
 
 from ..errors import InputError
 from ..findings import Finding, Location, Severity
 from ..model import Book, CellRef, Sheet
-from ..render.grid import TOOLKIT_NAME
+from .parts import sheet_parts, toolkit_sheets
 
 SUPPORTED = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 _ZIPPED = (".xlsx", ".xlsm", ".xlsb")
@@ -26,10 +26,6 @@ _ZIPPED = (".xlsx", ".xlsm", ".xlsb")
 MAX_UNPACKED_BYTES = 400 * 1024 * 1024
 MAX_RATIO = 200
 
-_SHEET_ENTRY_ANY = re.compile(rb"<sheet\b([^>]*)/?>", re.S)
-_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
-_REL = re.compile(rb"<Relationship\b([^>]*)/?>", re.S)
-_DEFINED_NAME = re.compile(rb"<definedName\b([^>]*)>", re.S)
 _CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _EMPTY_V = re.compile(rb"<v\s*/>|<v>\s*</v>")
@@ -52,7 +48,7 @@ def read_book(path: str | Path, *, recognise: bool = True) -> Book:
             if path.suffix.lower() != ".xlsb":
                 try:
                     uncalculated, errors, formulas = _scan_cells(zf)
-                    toolkit = _toolkit_sheets(zf)
+                    toolkit = toolkit_sheets(zf)
                 except Exception as exc:  # a damaged part inside an intact zip (zlib.error, KeyError, …)
                     raise InputError(f"{path.name}：工作簿内部数据已损坏，无法读取。") from exc
     try:
@@ -225,55 +221,6 @@ def _compute(cells: list[list], pending: set[tuple[int, int]],
             cells[row].extend([""] * (col + 1 - len(cells[row])))
         cells[row][col] = float(value) if isinstance(value, Decimal) else value
     return computed
-
-
-def _toolkit_sheets(zf: zipfile.ZipFile) -> set[str]:
-    """The sheets the toolkit made: those holding its sheet-scoped defined name (``io.paint``).
-    ``localSheetId`` counts the workbook's sheets in their order (0-based)."""
-    try:
-        workbook = zf.read("xl/workbook.xml")
-    except KeyError:
-        return set()
-    if b"definedName" not in workbook:
-        return set()
-    order = [html.unescape(dict(_ATTR.findall(m.group(1))).get(b"name", b"").decode("utf-8"))
-             for m in _SHEET_ENTRY_ANY.finditer(workbook)]
-    out = set()
-    for m in _DEFINED_NAME.finditer(workbook):
-        attrs = dict(_ATTR.findall(m.group(1)))
-        local = attrs.get(b"localSheetId", b"")
-        if local.isdigit() and html.unescape(attrs.get(b"name", b"").decode("utf-8")) == TOOLKIT_NAME \
-                and int(local) < len(order):
-            out.add(order[int(local)])
-    return out
-
-
-def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → the worksheet part inside the archive (``xl/worksheets/sheet1.xml``)."""
-    workbook = zf.read("xl/workbook.xml")
-    rels = {}
-    for m in _REL.finditer(zf.read("xl/_rels/workbook.xml.rels")):
-        attrs = dict(_ATTR.findall(m.group(1)))
-        target = attrs.get(b"Target", b"").decode()
-        if target.startswith("/"):
-            part = target.lstrip("/")
-        else:
-            part = str(PurePosixPath("xl") / target)
-        rels[attrs.get(b"Id", b"").decode()] = part
-    out = {}
-    for m in _SHEET_ENTRY_ANY.finditer(workbook):
-        attrs = dict(_ATTR.findall(m.group(1)))
-        name = attrs.get(b"name")
-        rid = next((v for k, v in attrs.items() if k.endswith(b":id")), None)
-        if name is None or rid is None:
-            continue
-        out[_unescape(name.decode("utf-8"))] = rels.get(rid.decode(), "")
-    return out
-
-
-def _unescape(text: str) -> str:
-    return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
-            .replace("&apos;", "'").replace("&amp;", "&"))
 
 
 def _col_index(letters: bytes) -> int:
