@@ -21,14 +21,19 @@ from openpyxl import Workbook
 from templates import lo
 
 from pytoolkit.consolidate import Consolidator, consolidate_paths, read_units
+from pytoolkit.derived import derived_figures
 from pytoolkit.io.annotate import annotate
 from pytoolkit.io.consolidated import write_consolidated
 from pytoolkit.io.paint import paint, save
 from pytoolkit.io.reader import read_book
+from pytoolkit.narrative import check, from_text
+from pytoolkit.narrative.seed import seed_narrative_text
+from pytoolkit.narrative.writer import draft
 from pytoolkit.render.budget import budget_grid
 from pytoolkit.render.consolidation import DETAIL_SHEET, LABEL_COLUMNS, detail_grid, units_grid, workbook_grids
 from pytoolkit.render.grid import Grid, Style
 from pytoolkit.render.results import result_grid
+from pytoolkit.render.sheets import derived_grid, draft_grid, narrative_result_grid
 from pytoolkit.render.tables import SHEET_NAMES
 from pytoolkit.rules import validate_book
 from pytoolkit.tables import catalog
@@ -132,6 +137,13 @@ def printed(tmp_path_factory, department_files, seed_file) -> dict[str, Printed]
     add("result", [result_grid(findings, source=seed_file.name, sheets=[s.name for s in book.sheets],
                                note="本副本中的公式已替换为计算结果。")])
     add("budget", [budget_grid(book)])
+    # the ribbon's own sheets: 派生数, 情况说明核对 (the seed's published text), 情况说明(初稿)
+    add("derived", [derived_grid(derived_figures(book))])
+    text = from_text(seed_narrative_text(), "情况说明")
+    add("narrative", [narrative_result_grid(check(text, book), source="情况说明", text_sheet="情况说明",
+                                            paragraph_cell=lambda line: f"A{line}")])
+    d = draft(book)
+    add("draft", [draft_grid([d.title, *(t for _, t in d.blocks)])])
     short = Grid("行高不够")  # the check's own check: a wrapped text in a row far too short
     short.column_widths([20])
     for r in range(1, 10):
@@ -146,12 +158,14 @@ def printed(tmp_path_factory, department_files, seed_file) -> dict[str, Printed]
 
 def sheet_keys() -> list[str]:
     return ["sheet-汇总说明", *(f"sheet-{SHEET_NAMES[t.id]}" for t in catalog.PUBLIC_TABLES),
-            f"sheet-{DETAIL_SHEET}", "sheet-分户主要指标", "sheet-分户对比图", "wide-detail", "result", "budget"]
+            f"sheet-{DETAIL_SHEET}", "sheet-分户主要指标", "sheet-分户对比图", "wide-detail", "result", "budget",
+            "derived", "narrative", "draft"]
 
 
 # Pages each sheet may take, for the bundled department (three units, about 250 lines in 分户明细)
 # and the seed; a sheet that is not fitted to the page's width comes out several times as long.
-PAGES = {"sheet-汇总说明": 2, f"sheet-{DETAIL_SHEET}": 12, "sheet-分户对比图": 2, "wide-detail": 24}
+PAGES = {"sheet-汇总说明": 2, f"sheet-{DETAIL_SHEET}": 12, "sheet-分户对比图": 2, "wide-detail": 24,
+         "derived": 3, "narrative": 4, "draft": 4}
 
 
 @pytest.mark.parametrize("key", sheet_keys())
