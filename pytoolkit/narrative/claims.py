@@ -2,13 +2,22 @@
 
 A claim is one written figure: an amount (万元/元/亿元, converted to 万元), a percentage, a count
 (批次/人次/辆/个…) or a statement that something did not happen (“未发生政府性基金…收入支出”).
-Each carries its relation (占 → share, 完成年初预算的 → completion, 增长/下降 → rate, 比上年增加
-… → change), its direction word, its role (预算 / 决算 / 上年), a subject key (本年收入合计,
-基本支出, 公务接待费, 功能类 201 …) and where it stands (line, sentence, bracket depth, section).
+Each carries
 
-The text is tokenised with regular expressions on a character-by-character NFKC form (full-width
-digits and punctuation become ASCII, offsets are kept); numbers are read by ``metrics.to_decimal``
-and ``metrics.to_percent``. Nothing is evaluated.
+- its **role**: 决算 (what was spent or received), 预算 (年初预算数) or 上年 (上年决算数), read from
+  the words of its own clause (“年初预算为”, “支出决算为”, “上年”, a year before the report's);
+- its **relation**: an amount is a level (“”), a change against 上年 or 预算 (“比上年增加”, with
+  its direction) or a difference of 决算 and 预算 (“差值为”, “决算数大于预算数”); a percentage is a
+  share (“占…”), a completion rate (“完成年初预算的”), a rate of change (“增长”, “下降”) or other;
+- its **subject** key (本年收入合计, 基本支出, 公务接待费, 功能类 201 …): a name in its own clause,
+  else in its list item (the “;”-segment), else in its sentence; a name inside “占…的” is the
+  whole of a share, never the subject of a later figure;
+- where it stands: line, sentence, “;”-segment, bracket depth, section and 功能分类 item.
+
+Which figures a percentage or a difference is computed from is decided later, from the sentence's
+structure (``binding``). The text is tokenised with regular expressions on a character-by-character
+NFKC form (full-width digits and punctuation become ASCII, offsets are kept); numbers are read by
+``metrics.to_decimal`` and ``metrics.to_percent``. Nothing is evaluated.
 """
 
 from __future__ import annotations
@@ -26,28 +35,47 @@ AMOUNT_UNITS = ("亿元", "万元", "元")
 COUNT_UNITS = ("批次", "人次", "台(套)", "辆", "个", "人", "次", "台", "套", "项", "件", "条", "家", "户", "名")
 _UNITS = "|".join(re.escape(u) for u in (*AMOUNT_UNITS, "%", "‰", *COUNT_UNITS))
 # Thousands separators only in groups of three (1,348 but not 12,34); a comma followed by other
-# digits is the clause comma of the text (“93批次,1348人次”).
+# digits is the clause comma of the text (“93批次,1348人次”). A bare “万” closing a clause is
+# 万元 (“经营收入0.00万,”).
 _NUMBER = re.compile(
-    rf"(?<![\d.])(-?)((?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)\s?({_UNITS})"
+    rf"(?<![\d.])(-?)((?:\d{{1,3}}(?:,\d{{3}})+|\d+)(?:\.\d+)?)\s?({_UNITS}|万(?=[,;。、)\s]|$))"
 )
+# A prior-year figure written without its unit: “较上年2.08减少0.03万元”.
+_BARE_PRIOR = re.compile(
+    r"(?:比|较)(?:上年|去年|上年度|上一年度?)(?:同期)?(?:的|决算数?|支出|数)?(?:为)?"
+    r"(\d+(?:\.\d+)?)(?=(?:增加|减少|增长|下降|上升|多|少))"
+)
+# A zero written without its unit: “对个人和家庭的补助为0)”.
+_BARE_ZERO = re.compile(r"(?<=[为是])(0(?:\.0+)?)(?=\s*(?:[,;、)。]|$))")
 _SENTENCE_END = re.compile(r"[。!?！？]")
 _CLAUSE_DELIMS = ",;:()、"
-_CONDITION = re.compile(r"[≧≥≤≦<>~]\s*$|不低于\s*$|不高于\s*$|不少于\s*$|以上\s*$")
+_CONDITION = re.compile(r"[≧≥≤≦<>~]\s*$|不低于\s*$|不高于\s*$|不少于\s*$|不超过\s*$|超过\s*$|低于\s*$")
+_THRESHOLD_AFTER = re.compile(r"\s*(?:以上|以下|以内|及以上|及以下|左右|起|至)")
 _COMPLETION = re.compile(
-    r"(?:(?:完成|执行)了?(?:年初|全年|调整后?)?(?:预算|计划)(?:数)?的?(?:比例)?|(?:预算)?执行率|完成率)"
-    r"(?:为|达到?|是)?$"
+    r"(?:(?:完成|执行)了?(?:年初|全年|调整后?)?(?:预算|计划)(?:数)?的?(?:比例|进度)?|(?:预算)?执行率"
+    r"|(?:预算)?执行比例|完成率|预算完成率)(?:为|达到?|是)?$"
 )
 _RATE = re.compile(
-    r"(增长|增加|上升|提高|增幅|增长率|下降|减少|降低|降幅|下降率|减幅|节约)了?(?:为|达到?|是)?了?$"
+    r"(增长|增加|上升|提高|增幅|增长率|下降|减少|降低|降幅|下降率|减幅|节约|压减|缩减)了?(?:为|达到?|是)?了?"
+    r"(?:约)?$"
 )
-_CHANGE = re.compile(r"(增加|增长|上升|提高|多|减少|下降|降低|节约|节省|少|超支)了?(?:为)?$")
-_COMPARISON = re.compile(r"(?:比|较|与|同比|对比)")
+_CHANGE = re.compile(r"(增加|增长|上升|提高|多|减少|下降|降低|节约|节省|少|超支|压减|缩减)了?(?:为|约)?$")
+_COMPARISON = re.compile(r"比|较|与.{0,20}?相比|同比|对比|相比")
 _INCREASE_WORDS = ("增长", "增加", "上升", "提高", "增幅", "增长率", "多", "超支")
+# 决算 against 预算, stated as a difference rather than as a change.
+_DIFFERENCE = re.compile(
+    r"(?:(?:差值|差额|差异|相差)(?:数)?(?:为|是)?"
+    r"|(?:决算数?|支出数?|实际支出)(?:比(?:年初)?预算数?)?(大于|小于|超过|低于|少于|多于|高于|超出)(?:年初)?预算数?(?:为)?"
+    r"|超(?:出)?(?:年初)?预算(?:数)?(?:为)?)$"
+)
 _NONE = re.compile(
     r"(?:未发生|无|没有)(政府性基金|国有资本经营)(?:预算)?(?:财政)?(?:拨款)?(?:收入|支出|收支|收入支出|收入、支出)"
 )
 _ITEM = re.compile(r"^\s*\d{1,2}\s*[、.]\s*(.*)$")
 _LEVEL_MARK = re.compile(r"\((类|款|项)\)")
+# “收、支总计各是4125.49,4143.91万元”, “分别为…”: figures paired with names listed elsewhere.
+_EACH = re.compile(r"各(?:是|为|自|减少|增加|下降|增长|占)|分别(?:为|是|占|增长|增加|减少|下降|比)?")
+_YEAR = re.compile(r"(20\d\d)\s*年")
 
 
 def levels_of(body: str) -> list[tuple[str, str]]:
@@ -63,8 +91,8 @@ def _specific_patterns() -> list[tuple[str, re.Pattern[str]]]:
     """Subject keys and how the text names them, most specific first within each family."""
     pairs = [
         ("收支总计", r"收、?支总计|收支总计"),
-        ("收入总计", r"收入总计"),
-        ("支出总计", r"支出总计"),
+        ("收入总计", r"收入总计|总收入"),
+        ("支出总计", r"支出总计|总支出"),
         ("一般公共预算财政拨款收入", r"一般公共预算(?:财政)?拨款收入|一般公共预算收入"),
         ("政府性基金收入", r"政府性基金(?:预算)?(?:财政)?拨款收入|政府性基金收入"),
         ("财政拨款收入", r"财政拨款收入"),
@@ -73,8 +101,8 @@ def _specific_patterns() -> list[tuple[str, re.Pattern[str]]]:
         ("经营收入", r"经营收入"),
         ("附属单位上缴收入", r"附属单位上缴收入"),
         ("其他收入", r"其他收入"),
-        ("本年收入合计", r"总收入|收入合计|本年收入|年度收入"),
-        ("一般公共预算财政拨款支出", r"一般公共预算(?:财政)?拨款支出|一般公共预算支出"),
+        ("本年收入合计", r"收入合计|本年收入|年度收入"),
+        ("一般公共预算财政拨款支出", r"一般公共预算(?:财政)?拨款(?:支出)?|一般公共预算支出"),
         ("政府性基金支出", r"政府性基金(?:预算)?(?:财政)?拨款支出|政府性基金支出"),
         ("财政拨款支出", r"财政拨款支出"),
         ("上缴上级支出", r"上缴上级支出"),
@@ -90,17 +118,17 @@ def _specific_patterns() -> list[tuple[str, re.Pattern[str]]]:
         ("对个人和家庭的补助", r"对个人和家庭的?补助"),
         ("资本性支出", r"资本性支出"),
         ("三公经费", r"三公\W{0,2}经费"),
-        ("因公出国(境)费", r"因公出国\(?境?\)?(?:费|经费)"),
-        ("公务用车购置及运行维护费", r"公务用车购置(?:费)?及运行(?:维护)?费"),
+        ("因公出国(境)费", r"因公出国\(?境?\)?(?:费用?|经费|支出)"),
+        ("公务用车购置及运行维护费", r"公务用车购置(?:费)?及运行(?:维护)?费|公务用车购置及运行维护"),
         ("公务用车购置费", r"公务用车购置(?:费)?"),
-        ("公务用车运行维护费", r"公务用车运行(?:维护)?费|公务用车运维费"),
+        ("公务用车运行维护费", r"公务用车运行(?:维护)?(?:费用?)?|公务用车运维费|公车运行(?:及)?维护"),
         ("公务接待费", r"公务接待(?:费)?"),
         ("机关运行经费", r"机关运行经费"),
         ("会议费", r"会议费"),
         ("培训费", r"培训费"),
         ("政府采购", r"政府采购(?:支出)?总额"),
-        ("本年支出合计", r"总支出|支出合计|本年支出|年度支出"),
-        ("年初结转和结余", r"年初(?:财政拨款)?结转和?结余"),
+        ("本年支出合计", r"支出合计|本年支出|年度支出"),
+        ("年初结转和结余", r"年初(?:财政拨款)?结转和?结余|上年结转和?结余"),
         ("年末结转和结余", r"年末(?:财政拨款)?结转和?结余"),
     ]
     out = [(key, re.compile(p)) for key, p in pairs]
@@ -118,7 +146,9 @@ _GENERIC = (
     ("本年收入合计", re.compile(r"收入(?:决算)?(?:数)?(?:为|是|共计|合计|总额)?$")),
     ("本年支出合计", re.compile(r"支出(?:决算)?(?:数)?(?:为|是|共计|合计|总额)?$")),
 )
-_SHARE_MASK = re.compile(r"占[^,;:。%]*?(?:的|比例|比重)")
+# A share's whole (“占基本支出预算81.25%”, “占年度总支出的36.32%”) names the whole, not the
+# subject of the figures around it.
+_SHARE_MASK = re.compile(r"占[^,;:。%]*(?:%|$)")
 
 
 @dataclass(frozen=True)
@@ -143,8 +173,8 @@ class Claim:
     end: int
     sentence: int
     depth: int  # bracket depth inside the sentence
-    relation: str = ""  # amount: "" | change; percent: share | completion | rate | other
-    direction: str = ""  # 增加 | 减少 | ""
+    relation: str = ""  # amount: "" | change | difference; percent: share | completion | rate | other
+    direction: str = ""  # 增加 | 减少 | "" (a difference: 增加 when 决算 > 预算)
     role: str = "决算"  # 决算 | 预算 | 上年
     base: str = ""  # change: 上年 | 预算
     key: str = ""
@@ -153,10 +183,20 @@ class Claim:
     section: str = ""
     scope: str = ""
     item: str = ""  # 功能分类 项 code (or item label) from a numbered item heading above
+    segment: int = 0  # “;”-separated part of the sentence the figure stands in
+    places: int = 0  # decimal places written
+    explicit_role: bool = False  # the clause names the role (预算/决算/上年) itself
+    each: bool = False  # one of several figures paired with names listed elsewhere (“各是…”)
+    implied: bool = False  # written without its unit (“较上年2.08减少…”, “为0”)
 
     @property
     def is_amount(self) -> bool:
         return self.kind == "amount"
+
+    @property
+    def is_level(self) -> bool:
+        """An amount that states a level (not a change or a difference)."""
+        return self.kind == "amount" and self.relation == ""
 
 
 @dataclass
@@ -177,17 +217,34 @@ class Extraction:
             self._indexed = len(self.claims)
         return self._by_sentence.get(sid, [])
 
+    def sentence(self, sid: int) -> Sentence | None:
+        return self.sentences[sid] if 0 <= sid < len(self.sentences) else None
+
+
+def _places(number: str) -> int:
+    return len(number.split(".")[1]) if "." in number else 0
+
 
 def _half(number: str, unit: str) -> Decimal:
-    """Half the last written place, in 万元 or per cent; 万元 and % count as 2 places at least
-    (RULES §4: published to 2 decimals; “98万元” is 98.00 with its zeros dropped)."""
-    places = len(number.split(".")[1]) if "." in number else 0
+    """Half the last written place, in 万元 or per cent.
+
+    Amounts in 万元 count as 2 places at least (RULES §4: published to 2 decimals; “98万元” is
+    98.00 with its zeros dropped); a zero is exact (nothing was spent). A percentage is known to
+    the places written: “31%” may be any rate from 30.5% to 31.5%.
+    """
+    places = _places(number)
+    if Decimal(number) == 0 and unit not in ("%", "‰"):
+        return Decimal(0)
     if unit == "元":
         return Decimal(5).scaleb(-places - 5)
     if unit == "亿元":
         return Decimal(5).scaleb(3 - places)
-    if unit in ("万元", "%"):
+    if unit in ("万元", "万"):
         return Decimal(5).scaleb(-max(places, 2) - 1)
+    if unit == "%":
+        return Decimal(5).scaleb(-places - 1)
+    if unit == "‰":
+        return Decimal(5).scaleb(-places - 2)
     return Decimal(0)
 
 
@@ -217,27 +274,47 @@ def _clause(prefix: str) -> str:
 _WEAK = frozenset({"本年支出合计", "本年收入合计", "财政拨款支出", "一般公共预算财政拨款支出", "财政拨款收入"})
 
 
-def _best(text: str) -> str:
+def _best(text: str, prefer_strong: bool = True) -> str:
+    """The name nearest the end of ``text``. Names written together form one name whose key is its
+    particular part (““三公”经费财政拨款支出” is 三公经费); in a figure's own clause a particular
+    name beats a name of the whole (``_WEAK``) wherever it stands."""
     found: list[tuple[int, int, str]] = []
     for key, pattern in SPECIFIC:
         found.extend((m.start(), m.end(), key) for m in pattern.finditer(text))
     if not found:
         return ""
-    strong = [f for f in found if f[2] not in _WEAK]
-    pool = strong or found
-    last = max(pool, key=lambda f: (f[1], f[1] - f[0]))
-    # Of overlapping names the one starting first is the whole name: 基本支出合计 is 基本支出.
-    overlapping = [f for f in pool if f[0] < last[1] and f[1] > last[0]]
-    return min(overlapping, key=lambda f: (f[0], -f[1]))[2]
+    # Of overlapping names a particular one is the name written (“年度收入总计” is 收入总计,
+    # “基本支出合计” is 基本支出), then the one starting first, then the longest.
+    found.sort(key=lambda f: (f[2] in _WEAK, f[0], -f[1]))
+    names: list[tuple[int, int, str]] = []
+    for f in found:
+        if any(f[0] < n[1] and n[0] < f[1] for n in names):
+            continue
+        names.append(f)
+    names.sort()
+    compounds: list[list[tuple[int, int, str]]] = []
+    for f in names:
+        gap = text[compounds[-1][-1][1]:f[0]] if compounds else "-"
+        if len(gap) <= 2 and not re.search(r"[,;:。\d]", gap):
+            compounds[-1].append(f)
+        else:
+            compounds.append([f])
+    keyed = [(c[-1][1], next((f[2] for f in c if f[2] not in _WEAK), c[0][2])) for c in compounds]
+    pool = [k for k in keyed if k[1] not in _WEAK] if prefer_strong else []
+    return max(pool or keyed)[1]
+
+
+def _mask_shares(text: str) -> str:
+    return _SHARE_MASK.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def find_key(prefix: str, generic: bool = True) -> str:
     """The subject key of a figure from the sentence text before it: a name in its own clause,
     else the nearest name in its ;-segment or sentence, else a bare 收入/支出 ending the clause."""
-    masked = _SHARE_MASK.sub(lambda m: " " * len(m.group(0)), prefix)
+    masked = _mask_shares(prefix)
     segment = masked[masked.rfind(";") + 1:]
-    for text in (_clause(masked), segment, masked):
-        key = _best(text)
+    for i, text in enumerate((_clause(masked), segment, masked)):
+        key = _best(text, prefer_strong=i == 0)
         if key:
             return key
     if not generic:
@@ -249,12 +326,22 @@ def find_key(prefix: str, generic: bool = True) -> str:
     return ""
 
 
-def _role(clause: str) -> str:
-    clause = re.sub(r"(?:一般公共|政府性基金|国有资本经营|基金)预算|预算绩效|预算管理|预算单位", "", clause)
+_NOT_ROLE = re.compile(
+    r"(?:一般公共|政府性基金|国有资本经营|基金)预算|预算绩效|预算管理|预算单位|预算信息|部门预算|上年结转|上年结余"
+    r"|预算执行数|决算报表|决算公开"
+)
+
+
+def _role(clause: str) -> tuple[str, bool]:
+    """(role, named): 上年 / 预算 / 决算 from the words of the figure's own clause."""
+    clause = _NOT_ROLE.sub("", clause)
     if "上年" in clause or "去年" in clause:
-        return "上年"
-    b, a = clause.rfind("预算"), clause.rfind("决算")
-    return "预算" if b >= 0 and b > a else "决算"
+        return "上年", True
+    b = clause.rfind("预算")
+    a = max(clause.rfind("决算"), clause.rfind("实际支出"), clause.rfind("执行数"))
+    if b >= 0 and b > a:
+        return "预算", True
+    return "决算", a >= 0
 
 
 def item_heading(text: str, year: int | None) -> tuple[str, str] | None:
@@ -267,7 +354,7 @@ def item_heading(text: str, year: int | None) -> tuple[str, str] | None:
     if not levels:
         return None
     names = [n.strip() for n, _ in levels]
-    tail = body[body.rfind(")") + 1:].strip()
+    tail = body[body.rfind(")") + 1:].strip().rstrip(":")
     if tail and levels[-1][1] != "项":
         names.append(tail)  # “…(款)机关事业单位基本养老保险缴费支出” without its (项)
     code = resolve_item(names, year)
@@ -289,6 +376,8 @@ def resolve_item(names: list[str], year: int | None) -> str | None:
 
 def _year(doc: Document) -> int | None:
     m = re.search(r"(20\d\d)\s*年度", "\n".join(line.norm for line in doc.lines[:200]))
+    if m is None:
+        m = _YEAR.search("\n".join(line.norm for line in doc.lines[:50]))
     return int(m.group(1)) if m else None
 
 
@@ -323,6 +412,29 @@ def extract(doc: Document, year: int | None = None) -> Extraction:
     return ex
 
 
+def _figures(text: str) -> list[tuple[int, int, str, str, str, bool]]:
+    """(start, end, sign, digits, unit, implied) of every figure of a sentence, in order."""
+    out = [(m.start(), m.end(), m.group(1), m.group(2), m.group(3), False) for m in _NUMBER.finditer(text)]
+    taken = [(s, e) for s, e, *_ in out]
+
+    def free(s: int, e: int) -> bool:
+        return not any(a < e and s < b for a, b in taken)
+
+    units = [(s, u) for s, _, _, _, u, _ in out if u in (*AMOUNT_UNITS, "万")]
+    for pattern in (_BARE_PRIOR, _BARE_ZERO):
+        for m in pattern.finditer(text):
+            s, e = m.start(1), m.end(1)
+            if not free(s, e) or not units:
+                continue
+            after = next((u for p, u in units if p > s), None)
+            before = next((u for p, u in reversed(units) if p < s), None)
+            unit = (after or before) if pattern is _BARE_PRIOR else (before or after)
+            out.append((s, e, "", m.group(1), unit or "万元", True))
+            taken.append((s, e))
+    out.sort()
+    return out
+
+
 def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: int, s1: int,
                section: str, scope: str, item: tuple[str, str] | None) -> None:
     text = norm[s0:s1]
@@ -334,12 +446,13 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
                                    s0 + m.end(), sid, 0, key=key, subject=m.group(0), section=section,
                                    scope=scope))
     depth_at = _depths(text)
-    for m in _NUMBER.finditer(text):
-        sign, digits, unit = m.groups()
+    for f_start, f_end, sign, digits, unit, implied in _figures(text):
         # What names a figure stands shortly before it; a bounded window keeps long texts linear.
-        prefix = text[max(0, m.start() - _WINDOW): m.start()]
-        if _CONDITION.search(prefix):
+        prefix = text[max(0, f_start - _WINDOW): f_start]
+        if _CONDITION.search(prefix) or _THRESHOLD_AFTER.match(text, f_end):
             continue
+        if unit == "万":
+            unit = "万元"
         raw = digits.replace(",", "")
         try:
             if unit in AMOUNT_UNITS:
@@ -358,6 +471,8 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
         if value is None:
             continue
         clause = _clause(prefix)
+        seg_start = text.rfind(";", 0, f_start) + 1
+        segment_text = text[seg_start:f_start]
         relation = direction = base = whole = ""
         if kind == "percent":
             stripped = clause.rstrip()
@@ -365,6 +480,8 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
                 relation = "share"
                 whole = clause[clause.rfind("占") + 1:]
                 whole = re.sub(r"(?:的|比例|比重|比)?(?:为|是|达)?$", "", whole).strip()
+                if "预算" in whole and not find_key(whole, generic=False):
+                    relation, whole = "completion", ""  # “占调整预算105.47%”
             elif _COMPLETION.search(stripped):
                 relation = "completion"
             elif r := _RATE.search(stripped):
@@ -373,12 +490,19 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
             else:
                 relation = "other"
         elif kind == "amount":
+            d = _DIFFERENCE.search(clause.rstrip())
             c = _CHANGE.search(clause.rstrip())
-            if c and _COMPARISON.search(prefix):
+            if d:
+                relation = "difference"
+                word = d.group(1) or ("超过" if d.group(0).startswith("超") else "")
+                direction = ("增加" if word in ("大于", "超过", "多于", "高于", "超出")
+                             else "减少" if word in ("小于", "低于", "少于") else "")
+                base = "预算"
+            elif c and _COMPARISON.search(segment_text):
                 relation = "change"
                 direction = "增加" if c.group(1) in _INCREASE_WORDS else "减少"
-                cmp_at = max(prefix.rfind(w) for w in ("比", "较", "与", "相比", "同比"))
-                phrase = prefix[cmp_at:]
+                cmp_at = max(segment_text.rfind(w) for w in ("比", "较", "与", "相比", "同比"))
+                phrase = segment_text[max(0, cmp_at):]
                 base = "预算" if "预算" in phrase and "上年" not in phrase else "上年"
         key = find_key(prefix, generic=False)
         if not key and item and kind == "amount":
@@ -386,12 +510,25 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
         if not key and scope not in ("X", "PE"):
             key = find_key(prefix)
         if not key and kind in ("amount", "percent") and relation in ("change", "rate"):
-            for c in reversed(ex.claims[-50:]):
-                if c.line_index == li and c.key:
-                    key = c.key
+            for prev in reversed(ex.claims[-50:]):
+                if prev.line_index == li and prev.key:
+                    key = prev.key
                     break
+        role, named = _role(clause) if kind == "amount" else ("", False)
+        if kind == "amount" and relation == "" and not named and ex.year:
+            years = [int(y) for y in _YEAR.findall(_mask_comparisons(segment_text))]
+            if years and years[-1] < ex.year:
+                role, named = "上年", True
+        each = bool(_EACH.search(segment_text[-40:]))
         ex.claims.append(Claim(
-            kind, value, m.group(0), unit, _half(raw, unit), li, number, s0 + m.start(), s0 + m.end(), sid,
-            depth_at[m.start()], relation, direction, _role(clause) if kind == "amount" else "", base, key,
-            clause, whole, section, scope, item[0] if item else "",
+            kind, value, text[f_start:f_end], unit, _half(raw, unit), li, number, s0 + f_start, s0 + f_end, sid,
+            depth_at[f_start], relation, direction, role, base, key, clause, whole, section, scope,
+            item[0] if item else "", text.count(";", 0, f_start), _places(raw), named, each, implied,
         ))
+
+
+_COMPARISON_PHRASE = re.compile(r"(?:比|较|与|同比|对比)[^,;:]*?(?:相比|增加|减少|增长|下降|持平|$)")
+
+
+def _mask_comparisons(text: str) -> str:
+    return _COMPARISON_PHRASE.sub("", text)

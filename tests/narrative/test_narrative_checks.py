@@ -21,15 +21,19 @@ def rules(text: str) -> list[str]:
     ("本年支出合计100.00万元，其中：基本支出60.00万元，项目支出30.00万元。", ["N.sum"]),
     # shares recomputed from the stated amounts; truncation named
     ("本年支出合计3.00万元，其中：基本支出1.00万元，占33.33%；项目支出2.00万元，占66.67%。", []),
-    # (1.00÷3.00 allows 33.11%–33.56%: the bound follows from ±0.005 on both amounts)
-    ("本年支出合计3.00万元，其中：基本支出1.00万元，占33.34%；项目支出2.00万元，占66.66%。", []),
+    # (1.00÷3.00 allows 33.11%–33.56%: the bound follows from ±0.005 on both amounts; 66.66% is
+    # 2.00÷3.00 cut off, which unrounded amounts could explain: a 核实, not an error)
+    ("本年支出合计3.00万元，其中：基本支出1.00万元，占33.34%；项目支出2.00万元，占66.67%。", []),
+    ("本年支出合计3.00万元，其中：基本支出1.00万元，占33.34%；项目支出2.00万元，占66.66%。", ["N.truncated"]),
     ("本年支出合计3000.00万元，其中：基本支出1000.00万元，占33.34%；项目支出2000.00万元，占66.66%。",
      ["N.share", "N.truncated"]),
     ("本年支出合计3000.00万元，其中：基本支出1000.00万元，占33.33%；项目支出2000.00万元，占66.70%。",
      ["N.share", "N.share_total"]),
     # completion rate, zero budget, and the comparison word
     ("年初预算为31.92万元，支出决算为43.93万元，完成年初预算的137.63%，决算数大于年初预算数。", []),
-    ("年初预算为31.92万元，支出决算为43.93万元，完成年初预算的137.62%。", []),  # within the rounding bound
+    ("年初预算为31.92万元，支出决算为43.93万元，完成年初预算的137.64%。", []),  # within the rounding bound
+    # 137.6253…% cut off: within the bound of the rounded amounts, so a 核实 (see below)
+    ("年初预算为31.92万元，支出决算为43.93万元，完成年初预算的137.62%。", ["N.truncated"]),
     ("年初预算为3000.00万元，支出决算为2000.00万元，完成年初预算的66.66%。", ["N.truncated"]),
     ("年初预算为0万元，支出决算为20.00万元，完成年初预算的100%。", ["N.zero_base"]),
     ("年初预算为19.00万元，支出决算为19.50万元，完成年初预算的100%，决算数大于年初预算数。", ["N.completion"]),
@@ -52,6 +56,15 @@ def rules(text: str) -> list[str]:
 ])
 def test_internal_rules(text, expected):
     assert sorted(rules(text)) == sorted(expected)
+
+
+@pytest.mark.parametrize("text, severity", [
+    ("年初预算为31.92万元，支出决算为43.93万元，完成年初预算的137.62%。", "warning"),
+    ("年初预算为3000.00万元，支出决算为2000.00万元，完成年初预算的66.66%。", "error"),
+])
+def test_truncation_is_an_error_only_outside_the_rounding_bound(text, severity):
+    (f,) = check(from_text(text, "t.txt"))
+    assert f.rule == "N.truncated" and f.severity.value == severity and f.expected is not None
 
 
 def test_label_check_knows_the_year_of_the_codes():
