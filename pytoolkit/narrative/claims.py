@@ -295,7 +295,7 @@ def _best(text: str, prefer_strong: bool = True) -> str:
     compounds: list[list[tuple[int, int, str]]] = []
     for f in names:
         gap = text[compounds[-1][-1][1]:f[0]] if compounds else "-"
-        if len(gap) <= 2 and not re.search(r"[,;:。\d]", gap):
+        if compounds and len(gap) <= 2 and not re.search(r"[,;:。\d]", gap):
             compounds[-1].append(f)
         else:
             compounds.append([f])
