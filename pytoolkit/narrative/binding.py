@@ -45,6 +45,12 @@ class Operand:
     def of(cls, c: Claim) -> Operand:
         return cls(c.value, c.half, (c,), wan(c))
 
+    @property
+    def strict_half(self) -> Decimal:
+        """The rounding bound when figures written with fewer places are read at 2 (“4.5万元” as
+        4.50): the sum of its figures' bounds, as ``half`` is."""
+        return sum((c.strict_half for c in self.claims), Decimal(0))
+
 
 def wan(c: Claim) -> str:
     """A stated amount as written, with its 万元 value when it was written in another unit."""
@@ -66,6 +72,11 @@ class Group:
     role: str
     topic: str = ""  # words before the colon of a list with no total of its own
     certain: bool = True  # one list in its sentence: the parts are the parts of this total
+    closed: bool = True  # the list ends where it is read to end (a shortfall is worth a 核实)
+
+    @property
+    def of_changes(self) -> bool:
+        return self.role == "change"
 
 
 @dataclass(frozen=True)
@@ -82,7 +93,7 @@ class Reading:
 
 _QIZHONG = re.compile(r"其中|:")
 # A colon after these words opens reasons or measures, not a list of parts.
-_NOT_A_LIST = re.compile(r"原因|理由|措施|因素|做法|主要是|备注|注|说明|情况如下|要求|目标|职责|职能")
+_NOT_A_LIST = re.compile(r"原因|理由|措施|因素|做法|主要是|备注|注|说明|要求|目标|职责|职能|内容")
 
 
 def _lists(text: str) -> list[int]:
@@ -144,7 +155,7 @@ class Binder:
 
     # -- readings ----------------------------------------------------------------------------
     def readings(self, ex: Extraction, c: Claim) -> list[Reading]:
-        if c.each:
+        if c.each and not (c.pair and c.relation == "rate"):
             return []
         if c.kind == "percent":
             if c.relation == "share":
@@ -176,13 +187,20 @@ class Binder:
                 return [Reading(p, "share", num, Operand.of(g.total), g.certain, "占比")]
             role = "预算" if "预算" in named else part.role
             found = _named_wholes(ex, p, part, key, role)
+            certain_possible = True
+            if not found:
+                # The whole stated further on, or under the other role (a budget document that
+                # writes “基本支出预算” in one place and “基本支出” in another).
+                found = (_named_wholes(ex, p, part, key, role, later=True) or _named_wholes(ex, p, part, key, None)
+                         or _named_wholes(ex, p, part, key, None, later=True))
+                certain_possible = False
             if not found:
                 return []
             same_sentence = [w for w in found if w.sentence == p.sentence]
-            if same_sentence:
+            if same_sentence and certain_possible:
                 return [Reading(p, "share", num, Operand.of(same_sentence[0]), True, "占比")]
             values = {w.value for w in found}
-            certain = len(values) == 1
+            certain = len(values) == 1 and certain_possible
             seen: set[Decimal] = set()
             for w in found:
                 if w.value not in seen:
@@ -217,11 +235,19 @@ class Binder:
 
     def _completion(self, ex: Extraction, p: Claim) -> list[Reading]:
         claims = ex.in_sentence(p.sentence)
+        # The figures of a completion rate stand in its own chain of clauses: after the previous
+        # completion rate of the sentence (“…完成预算的26.46%，其中：公务用车…决算为2.64万元，
+        # 完成预算的28.15%” does not state the 公务用车 budget).
         before = [c for c in claims if c.end <= p.start]
+        last = _nearest(before, lambda c: c.kind == "percent" and c.relation == "completion")
+        if last is not None:
+            before = [c for c in before if c.start > last.end]
         budget = _nearest(before, lambda c: c.is_level and c.role == "预算" and not c.each)
         actual = _nearest(before, lambda c: c.is_level and c.role == "决算" and not c.each)
+        nxt = next((c for c in claims if c.start > p.end and c.kind == "percent" and c.relation == "completion"),
+                   None)
         diffs = [c for c in claims if c.kind == "amount" and c.relation == "difference" and not c.each
-                 and c.base == "预算"]
+                 and c.base == "预算" and (last is None or c.start > last.end) and (nxt is None or c.end < nxt.start)]
         what = "完成预算百分比"
         if budget is not None and actual is not None:
             certain = not (budget.key and actual.key and budget.key != actual.key
@@ -244,7 +270,31 @@ class Binder:
             return out
         return []
 
+    def _parallel_rate(self, ex: Extraction, p: Claim) -> list[Reading]:
+        """“收、支总计各是4125.49,4143.91万元。…各减少1267.86,2570.97万元，各下降23.51%、38.28%”:
+        the k-th rate is the k-th change over the k-th level less that change."""
+        _, k, n = p.pair
+        claims = ex.in_sentence(p.sentence)
+        d = _nearest([c for c in claims if c.end <= p.start],
+                     lambda c: c.pair and c.pair[2] == n and c.relation == "change" and c.pair[1] == k)
+        if d is None:
+            return []
+        current = None
+        for sid in range(p.sentence, max(-1, p.sentence - 3), -1):
+            current = _nearest([c for c in ex.in_sentence(sid) if c.end <= d.start or c.sentence != d.sentence],
+                               lambda c: c.pair and c.pair[2] == n and c.is_level and c.pair[1] == k)
+            if current is not None:
+                break
+        if current is None:
+            return []
+        signed = d.value if d.direction == "增加" else -d.value
+        prior = Operand(current.value - signed, current.half + d.half, (current, d),
+                        f"（{wan(current)}{'−' if signed >= 0 else '+'}{wan(d)}）")
+        return [Reading(p, "rate", Operand.of(d), prior, True, "增减率")]
+
     def _rate(self, ex: Extraction, p: Claim) -> list[Reading]:
+        if p.pair:
+            return self._parallel_rate(ex, p)
         claims = ex.in_sentence(p.sentence)
         before = [c for c in claims if c.end <= p.start and c.segment == p.segment]
         d = None
@@ -316,6 +366,9 @@ class Binder:
         role = "预算" if d.base == "预算" else "上年"
         cands = [a for a in ex.in_sentence(d.sentence) if a.end <= d.start and a.is_level and a.role != role
                  and a.role != "上年" and not a.each]
+        # 本年 is the 决算 of the subject; a budget document states budgets only.
+        if any(a.role == "决算" for a in cands):
+            cands = [a for a in cands if a.role == "决算"]
         if d.key:
             same_key = [a for a in cands if a.key == d.key]
             if same_key:
@@ -333,7 +386,7 @@ class Binder:
             return same_line[-1], True
         if d.key in _SANGONG:
             found = {a.value: a for e in [ex, *(x for x in self.extractions if x is not ex)] for a in e.claims
-                     if a.key == d.key and a.is_level and a.role == "决算" and not a.each
+                     if a.key == d.key and a.is_level and a.role == "决算" and not a.each and a.depth == 0
                      and a.scope in ("T7", "T1", "")}
             if len(found) == 1:
                 return next(iter(found.values())), False
@@ -371,20 +424,29 @@ def part_of(ex: Extraction, p: Claim) -> Claim | None:
     return None
 
 
-def _named_wholes(ex: Extraction, p: Claim, part: Claim, key: str, role: str) -> list[Claim]:
-    """Stated amounts of ``key`` before ``p``: the same sentence first, then backwards."""
+def _named_wholes(ex: Extraction, p: Claim, part: Claim, key: str, role: str | None,
+                  later: bool = False) -> list[Claim]:
+    """Stated amounts of ``key`` (of ``role``, any role for None) before ``p`` — the same sentence
+    first, then backwards — or, with ``later``, after it."""
     out = []
     for c in reversed(ex.claims):
-        if c.line_index > p.line_index or (c.sentence == p.sentence and c.end > p.start):
+        after = c.sentence > p.sentence or (c.sentence == p.sentence and c.start > p.end)
+        if after != later:
             continue
-        if c is part or not c.is_level or c.each or c.key != key or c.role != role:
+        if c is part or not c.is_level or c.each or c.key != key or (role is not None and c.role != role):
             continue
+        if c.value < part.value:
+            continue  # a whole is not smaller than its part
         out.append(c)
-    out.sort(key=lambda c: (c.sentence != p.sentence, c.section != p.section))
+    out.sort(key=lambda c: (c.sentence != p.sentence, c.section != p.section, abs(c.sentence - p.sentence)))
     return out
 
 
 # -- groups ----------------------------------------------------------------------------------------
+def _close(a: Decimal, b: Decimal, parts: list[Claim], total: Claim) -> bool:
+    return abs(a - b) <= sum((p.half for p in parts), Decimal(0)) + total.half
+
+
 def _build_groups(ex: Extraction) -> list[Group]:
     groups: list[Group] = []
     prev: Sentence | None = None
@@ -402,10 +464,7 @@ def _build_groups(ex: Extraction) -> list[Group]:
             if len(inner) >= 2 and s.norm[a.end - s.start:].lstrip().startswith("("):
                 groups.append(Group(ex, a, inner, a.role))
         starts = _lists(s.norm)
-        # Lists that list figures (“主要包括:基本工资、津贴补贴…” lists none).
-        productive = sum(1 for k, pos in enumerate(starts)
-                         if any(s.start + pos < a.start < (s.start + starts[k + 1] if k + 1 < len(starts) else s.end)
-                                and a.depth == 0 for a in levels) or not s.norm[pos:].strip(" :其中,"))
+        spans = []
         for k, pos in enumerate(starts):
             at = s.start + pos
             stop = s.start + starts[k + 1] if k + 1 < len(starts) else s.end
@@ -419,18 +478,122 @@ def _build_groups(ex: Extraction) -> list[Group]:
                 before = [a for a in _levels(ex.in_sentence(prev.id)) if a.depth == 0]
                 if len({a.role for a in before}) != len(before):
                     before = []
+            closed = True
             if not tail:
                 after = _following_items(ex, s)
-            topic = head if not before else ""
-            certain = productive <= 1
-            for role, parts in _by_role(after, before).items():
-                totals = [a for a in before if a.role == role]
-                total = totals[-1] if totals else None
-                if total is None and not topic:
-                    continue
-                groups.append(Group(ex, total, parts, role, topic, certain))
+            else:
+                closed = _closed(ex, s)
+            spans.append((at, before, after, head, closed))
+        productive = [sp for sp in spans if sp[2]]
+        if len(productive) == 2 and _nested(ex, groups, productive):
+            pass
+        else:
+            for _at, before, after, head, closed in spans:
+                topic = head if not before else ""
+                for role, parts in _by_role(after, before).items():
+                    totals = [a for a in before if a.role == role]
+                    total = totals[-1] if totals else None
+                    if total is None and not topic:
+                        continue
+                    groups.append(Group(ex, total, parts, role, topic, len(productive) <= 1, closed))
+            if len(productive) <= 1:
+                for span in spans:
+                    g = _change_group(ex, s, span[0])
+                    if g is not None:
+                        groups.append(g)
+        if not starts:
+            g = _share_list(ex, s, levels)
+            if g is not None:
+                groups.append(g)
         prev = s
     return groups
+
+
+def _closed(ex: Extraction, s: Sentence) -> bool:
+    """Whether a list ends with its sentence: the next sentence of the line does not go on
+    listing (“其中:因公出国(境)费为0万元,…。公务接待费为1.81万元,…” goes on)."""
+    nxt = ex.sentence(s.id + 1)
+    if nxt is None or nxt.line_index != s.line_index:
+        return True
+    first = nxt.norm.split(",")[0]
+    return not any(c.is_level and c.end <= nxt.start + len(first) for c in ex.in_sentence(nxt.id))
+
+
+def _nested(ex: Extraction, groups: list[Group], spans: list) -> bool:
+    """Two lists in one sentence, the second hanging on the last part of the first (“其中:…;公务用车
+    …27.46万元,…;其中:公务用车购置…0万元,…;公务用车运行维护…27.46万元,…;公务接待费…22.59万元”):
+    where the second list ends is read from the sums. Adds the two groups of each role when some
+    split makes both sums hold; otherwise the closest split, as uncertain groups."""
+    (_, before1, after1, _, closed1), (_, _, after2, _, _) = spans
+    found = False
+    for role, outer_items in _by_role(after1, before1).items():
+        totals = [a for a in before1 if a.role == role]
+        inner_items = [a for a in after2 if (a.role if a.explicit_role else role) == role]
+        if not totals or not outer_items or not inner_items:
+            continue
+        outer_total, inner_total = totals[-1], outer_items[-1]
+        best = None
+        for m in range(1, len(inner_items) + 1):
+            inner, outer = inner_items[:m], outer_items + inner_items[m:]
+            err = (abs(sum((p.value for p in inner), Decimal(0)) - inner_total.value)
+                   + abs(sum((p.value for p in outer), Decimal(0)) - outer_total.value))
+            both = (_close(sum((p.value for p in inner), Decimal(0)), inner_total.value, inner, inner_total)
+                    and _close(sum((p.value for p in outer), Decimal(0)), outer_total.value, outer, outer_total))
+            if best is None or (both, -err) > (best[0], -best[1]):
+                best = (both, err, inner, outer)
+        if best is None:
+            continue
+        both, _, inner, outer = best
+        groups.append(Group(ex, outer_total, outer, role, "", both, closed1))
+        groups.append(Group(ex, inner_total, inner, role, "", both, True))
+        found = True
+    return found
+
+
+def _change_group(ex: Extraction, s: Sentence, at: int) -> Group | None:
+    """“…决算数比2024年度减少19.66万元，下降86.61%，其中：因公出国（境）费…持平；公务用车…减少
+    20.06万元…；公务接待费…增加0.40万元…”: the changes of the items add up to the change of the
+    total. Each “;”-item of the list states one change (持平 or 无变化 counts as 0); a group with
+    ``total`` the total change and the items' changes as parts."""
+    claims = ex.in_sentence(s.id)
+    total = _nearest([c for c in claims if c.end <= at],
+                     lambda c: c.kind == "amount" and c.relation == "change" and c.base == "上年" and not c.each
+                     and c.depth == 0)
+    if total is None:
+        return None
+    items = s.norm[at - s.start:].split(";")
+    parts: list[Claim] = []
+    offset = at
+    for item in items:
+        changes = [c for c in claims if offset <= c.start < offset + len(item) and c.kind == "amount"
+                   and c.relation == "change" and c.base == "上年" and c.depth == 0 and not c.each]
+        if len(changes) == 1:
+            parts.append(changes[0])
+        elif not changes and re.search(r"持平|无变化|没有变化|相同|无增减", item):
+            pass
+        else:
+            return None
+        offset += len(item) + 1
+    if len(parts) < 1 or len(items) < 2:
+        return None
+    return Group(ex, total, parts, "change", "", True, True)
+
+
+def _share_list(ex: Extraction, s: Sentence, levels: list[Claim]) -> Group | None:
+    """“因公出国(境)费12.02万元,占19.4%;公务用车…27.46万元,占44.2%;公务接待费…22.59万元,占36.4%”
+    with no total in the sentence: the items, each with its share, are the parts of one whole."""
+    claims = ex.in_sentence(s.id)
+    parts = []
+    for a in levels:
+        if a.depth != 0:
+            continue
+        share = next((c for c in claims if c.start > a.end and c.segment == a.segment), None)
+        if share is not None and share.kind == "percent" and share.relation == "share" and not share.whole \
+                and part_of(ex, share) is a:
+            parts.append(a)
+    if len(parts) < 2 or len({p.role for p in parts}) != 1:
+        return None
+    return Group(ex, None, parts, parts[0].role, "", True, True)
 
 
 def _by_role(parts: list[Claim], totals: list[Claim]) -> dict[str, list[Claim]]:
@@ -450,8 +613,10 @@ def _following_items(ex: Extraction, s: Sentence) -> list[Claim]:
     out: list[Claim] = []
     li = s.line_index + 1
     lines = ex.doc.lines
-    # A total on a numbered line (“1. 基本支出…其中:”) lists its parts up to the next number.
+    # A total on a numbered line (“1. 基本支出…其中:”) lists its parts up to the next number; the
+    # parts' own numbering (“1、…”) is kept to, and lines numbered otherwise are their sub-items.
     own = _ORDINAL.match(lines[s.line_index].norm)
+    style = ""
     by_line: dict[int, list[Claim]] = {}
     for c in ex.claims:
         if c.line_index > s.line_index:
@@ -463,6 +628,11 @@ def _following_items(ex: Extraction, s: Sentence) -> list[Claim]:
         m = _ORDINAL.match(line.norm)
         if own and m and m.lastgroup == own.lastgroup:
             break
+        if m and not style:
+            style = m.lastgroup or ""
+        if style and m and m.lastgroup != style:
+            li += 1
+            continue
         if li not in ex.items:
             seen: set[str] = set()
             for c in by_line.get(li, []):

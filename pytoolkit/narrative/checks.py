@@ -33,7 +33,7 @@ from ..metrics import format_amount, format_percent, format_wan, grade, round_ha
 from ..model import Book
 from ..tables import codes
 from .binding import Binder, Group, Reading, wan
-from .claims import Claim, Extraction, extract, levels_of
+from .claims import Claim, Extraction, extract, find_key, levels_of
 from .text import Document
 
 GROUP = "情况说明"
@@ -191,18 +191,23 @@ class Verdict:
     severity: Severity = Severity.ERROR
 
 
+_LOOSE = "（若金额按所写精度舍入，如“4.5万元”可为4.45至4.55万元，则可能成立，请核实。）"
+
+
 def judge(r: Reading) -> Verdict:
-    """Whether the stated figure holds on this reading, and if not, what to say."""
+    """Whether the stated figure holds on this reading, and if not, what to say.
+
+    Two readings of precision (RULES §4): strict, where a 万元 figure written with fewer than 2
+    places in a text that writes cents is read at 2 places (its zeros dropped), and loose, where
+    every figure is known only to the places written. A figure that fails the loose reading is
+    wrong (error); one that fails only the strict reading asks for a 核实.
+    """
     s, num, den = r.stated, r.numerator, r.denominator
     if r.relation in ("change", "difference"):
         expected = num.value - den.value
         signed = s.value if s.direction != "减少" else -s.value
-        tol = num.half + den.half + s.half
-        if s.direction == "":
-            ok = abs(abs(expected) - s.value) <= tol
-        else:
-            ok = abs(expected - signed) <= tol
-        if ok:
+        gap = abs(abs(expected) - s.value) if s.direction == "" else abs(expected - signed)
+        if gap <= num.strict_half + den.strict_half + s.strict_half:
             return Verdict(True)
         if r.relation == "change":
             say = f"本年{num.label}、上年{den.label}"
@@ -213,31 +218,35 @@ def judge(r: Reading) -> Verdict:
             word = "大于" if expected > 0 else "小于" if expected < 0 else "等于"
             msg = (f"决算数与预算数的差额写作{wan(s)}，按文中决算数{num.label}、预算数{den.label}计算，"
                    f"决算数{word}预算数{_exact_wan(abs(expected))}。")
+        if gap <= num.half + den.half + s.half:
+            return Verdict(False, _RULE[r.relation], abs(expected), msg + _LOOSE, Severity.WARNING)
         return Verdict(False, _RULE[r.relation], abs(expected), msg)
     if den.value == 0:
-        if r.relation == "share":
-            return Verdict(True)
+        if r.relation == "share" or (num.value == 0 and s.value == 0):
+            return Verdict(True)  # “减少0万元，降低0%”: nothing changed, and nothing is claimed
         what, none = ("预算数", "无年初预算") if r.relation == "completion" else ("上年数", "上年无此项支出")
         return Verdict(False, "N.zero_base", None,
-                       f"{what}为0（{den.label}），不应计算{r.what}（应写“{none}”），文中为{s.written}。")
+                       f"{what}为0（{den.label.strip('（）')}），不应计算{r.what}（应写“{none}”），文中为{s.written}。")
     exact = Fraction(num.value) * 100 / Fraction(den.value)
     expected = _pct(exact)
-    rng = bounds(num.value, num.half, den.value, den.half)
-    fits = consistent(s, rng)
+    strict = consistent(s, bounds(num.value, num.strict_half, den.value, den.strict_half))
+    loose = consistent(s, bounds(num.value, num.half, den.value, den.half))
     cut = truncated(s, exact)
-    if fits and not cut:
+    if strict and not cut:
         return Verdict(True)
     calc = f"{num.label}÷{den.label}"
     if cut:
         shown = _pct(exact, s.places + 2)
         right = format_percent(_pct(exact, s.places), s.places)
         msg = f"{r.what}{s.written}是截断所得：按文中{calc}={shown}%，四舍五入应为{right}。"
-        if fits:
+        if loose:
             msg += "（若按未经舍入的金额计算也可能得出该数，请核实。）"
         return Verdict(False, "N.truncated", _pct(exact, s.places), msg,
-                       Severity.WARNING if fits else Severity.ERROR)
-    return Verdict(False, _RULE[r.relation], expected,
-                   f"{r.what}写作{s.written}，按文中{calc}计算应为{format_percent(expected)}。")
+                       Severity.WARNING if loose else Severity.ERROR)
+    msg = f"{r.what}写作{s.written}，按文中{calc}计算应为{format_percent(expected)}。"
+    if loose:
+        return Verdict(False, _RULE[r.relation], expected, msg + _LOOSE, Severity.WARNING)
+    return Verdict(False, _RULE[r.relation], expected, msg)
 
 
 @narrative_check("derived")
@@ -258,25 +267,52 @@ def check_derived(ctx: Context) -> Iterator[Finding]:
 
 
 # -- structure: totals and their parts ------------------------------------------------------------
+def _signed(c: Claim) -> Decimal:
+    return -c.value if c.relation == "change" and c.direction == "减少" else c.value
+
+
+def _where(g: Group) -> Claim:
+    """Where a sum that does not hold is shown: at a part that repeats the total (“公务用车运行费
+    1116.14万元” under a total of 1116.14万元 is the figure copied), else at the total."""
+    if len(g.parts) == 1:
+        return g.parts[0]
+    copies = [p for p in g.parts if p.value == g.total.value and p.value != 0]
+    if len(copies) == 1:
+        return copies[0]
+    return g.total
+
+
 @narrative_check("sum")
 def check_sums(ctx: Context) -> Iterator[Finding]:
     for g in ctx.groups:
-        if g.total is None or len(g.parts) < 2:
+        if g.total is None or not g.parts:
             continue
-        total = sum((p.value for p in g.parts), Decimal(0))
-        diff = total - g.total.value
-        if abs(diff) <= tolerance(g.parts) + g.total.half:
+        total = sum((_signed(p) for p in g.parts), Decimal(0))
+        stated = _signed(g.total)
+        diff = total - stated
+        if abs(diff) <= sum((p.strict_half for p in g.parts), g.total.strict_half):
             continue
-        listed = "＋".join(format_amount(p.value, 4).rstrip("0").rstrip(".") for p in g.parts)
+        loose = abs(diff) <= tolerance(g.parts) + g.total.half
+        listed = "＋".join(format_amount(_signed(p), 4).rstrip("0").rstrip(".") for p in g.parts).replace("＋-", "－")
+        if g.of_changes:
+            word = "增加" if total >= 0 else "减少"
+            yield finding("N.change", Severity.ERROR if g.certain and not loose else Severity.WARNING,
+                          f"其中各项增减额合计为{word}{format_wan(abs(total))}（{listed}），"
+                          f"与所述总额{g.total.direction}{wan(g.total)}不符。", g.ex, g.total, stated, total)
+            continue
+        if len(g.parts) == 1 and diff <= 0:
+            continue  # one part named, the others not: a shortfall says nothing
         if diff > 0:
             msg = (f"所列{len(g.parts)}项之和{format_wan(total)}大于所述总数{wan(g.total)}"
                    f"（{listed}），相差{format_wan(diff)}。")
-            sev = Severity.ERROR if g.certain else Severity.WARNING
+            sev = Severity.ERROR if g.certain and not loose else Severity.WARNING
         else:
+            if not g.closed:
+                continue
             msg = (f"所列{len(g.parts)}项之和{format_wan(total)}小于所述总数{wan(g.total)}"
                    f"（{listed}），相差{format_wan(-diff)}，请核实是否漏列或数字有误。")
             sev = Severity.WARNING
-        yield finding("N.sum", sev, msg, g.ex, g.parts[0], g.total.value, total)
+        yield finding("N.sum", sev, msg, g.ex, _where(g), g.total.value, total)
 
 
 def _topic_total(g: Group) -> Claim | None:
@@ -314,7 +350,7 @@ def check_topic_lists(ctx: Context) -> Iterator[Finding]:
 @narrative_check("share_total")
 def check_share_totals(ctx: Context) -> Iterator[Finding]:
     for g in ctx.groups:
-        if len(g.parts) < 2:
+        if len(g.parts) < 2 or g.of_changes:
             continue
         shares = [s for s in (ctx.binder.share_of(g.ex, p) for p in g.parts) if s is not None]
         if len(shares) < 2 or any(s.whole for s in shares):
@@ -330,6 +366,41 @@ def check_share_totals(ctx: Context) -> Iterator[Finding]:
             yield finding("N.share_total", Severity.ERROR if g.certain else Severity.WARNING,
                           f"各项{whole}比例之和为{format_percent(total)}，应为100%（舍入误差不超过"
                           f"{format_amount(tol, 3)}个百分点）。", g.ex, shares[0], Decimal(100), total)
+
+
+_ORDINAL_STYLE = re.compile(r"\s*(?:(?P<arabic>\d{1,2}\s*[、.])|(?P<paren>\(\d{1,2}\))"
+                            r"|(?P<chinese>[一二三四五六七八九十]+、)|(?P<pchinese>\([一二三四五六七八九十]+\)))")
+
+
+@narrative_check("share_same_whole")
+def check_shares_of_a_named_whole(ctx: Context) -> Iterator[Finding]:
+    """Shares of one named whole taken by items of one list (“1. 基本支出…占一般公共预算支出的
+    84.06%” … “2. 项目支出…占一般公共预算支出的19.62%”) cannot add to more than 100%."""
+    from .binding import part_of
+
+    for ex in ctx.extractions:
+        by_whole: dict[tuple, list[tuple[Claim, Claim, object]]] = {}
+        for c in ex.claims:
+            if c.kind != "percent" or c.relation != "share" or not c.whole or c.each:
+                continue
+            part = part_of(ex, c)
+            if part is None:
+                continue
+            m = _ORDINAL_STYLE.match(ex.doc.lines[c.line_index].norm)
+            place = (m.lastgroup if m else None, None if m else c.sentence)
+            by_whole.setdefault((re.sub(r"\s", "", c.whole), c.section, place), []).append((c, part, m))
+        for items in by_whole.values():
+            keys = [part.key for _, part, _ in items]
+            if len(items) < 2 or len(set(keys)) != len(keys) or len({c.line_index for c, _, _ in items}) < 2 \
+                    and items[0][2] is not None:
+                continue
+            total = sum((c.value for c, _, _ in items), Decimal(0))
+            tol = tolerance(c for c, _, _ in items)
+            if total > 100 + tol:
+                last = items[-1][0]
+                yield finding("N.share_total", Severity.WARNING,
+                              f"占{last.whole}的各项比例（{'、'.join(c.written for c, _, _ in items)}）之和为"
+                              f"{format_percent(total)}，超过100%，请核实。", ex, last, Decimal(100), total)
 
 
 # -- words against figures ------------------------------------------------------------------------
@@ -412,6 +483,11 @@ def check_reason_direction(ctx: Context) -> Iterator[Finding]:
         said = "增加" if m.group(1) in ("增加", "增长") else "减少"
         between = [c for c in ex.claims if c.line_index == d.line_index and d.end < c.start < m.start()
                    and c.relation == "change"]
+        # “公务用车…支出减少的主要原因是…”: a reason that names another subject is not about this one.
+        own = re.split(r"[,;:。]", line[:m.start()])[-1]
+        named = find_key(own, generic=False)
+        if named and d.key and named != d.key:
+            continue
         if not between and said != d.direction:
             yield finding("N.direction", Severity.WARNING,
                           f"前文为“{d.direction}{d.written}”，后文却说明“{m.group(0)}”，方向矛盾。", ex, d)
@@ -420,7 +496,10 @@ def check_reason_direction(ctx: Context) -> Iterator[Finding]:
 @narrative_check("balance")
 def check_balance(ctx: Context) -> Iterator[Finding]:
     for ex in ctx.extractions:
-        levels = [c for c in ex.claims if c.is_level and not c.each and c.role == "决算"]
+        # The totals of 收入支出决算总表, named as such (“财政拨款收入总计” is often written for the
+        # year's 财政拨款收入 alone).
+        levels = [c for c in ex.claims if c.is_level and not c.each and c.role == "决算" and c.scope in ("T1", "")
+                  and "财政拨款" not in c.subject]
         incomes = [c for c in levels if c.key == "收入总计"]
         spends = [c for c in levels if c.key == "支出总计"]
         for a in incomes:
@@ -445,7 +524,8 @@ def check_conflicts(ctx: Context) -> Iterator[Finding]:
     """One subject stated twice with different figures (same role, same section scope)."""
     seen: dict[tuple, tuple[Extraction, Claim]] = {}
     for ex, c in ctx.claims():
-        if c.kind != "amount" or c.each or c.implied or c.key not in _CONFLICT_KEYS or c.scope not in TABLE_SCOPES:
+        if c.kind != "amount" or c.each or c.implied or c.key not in _CONFLICT_KEYS or c.scope not in TABLE_SCOPES \
+                or c.key_from not in ("clause", "segment"):
             continue
         if c.relation == "change" and c.base == "上年":
             k = ("change", c.key, c.scope if c.key not in SANGONG else "T7")

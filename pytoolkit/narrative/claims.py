@@ -23,7 +23,7 @@ NFKC form (full-width digits and punctuation become ASCII, offsets are kept); nu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from ..errors import ValueParseError
@@ -52,7 +52,8 @@ _CLAUSE_DELIMS = ",;:()、"
 _CONDITION = re.compile(r"[≧≥≤≦<>~]\s*$|不低于\s*$|不高于\s*$|不少于\s*$|不超过\s*$|超过\s*$|低于\s*$")
 _THRESHOLD_AFTER = re.compile(r"\s*(?:以上|以下|以内|及以上|及以下|左右|起|至)")
 _COMPLETION = re.compile(
-    r"(?:(?:完成|执行)了?(?:年初|全年|调整后?)?(?:预算|计划)(?:数)?的?(?:比例|进度)?|(?:预算)?执行率"
+    r"(?:(?:完成|执行)了?(?:年初|全年|调整后?)?(?:预算|计划)(?:数)?(?:\d[\d,.]*\s?(?:万元|元|亿元))?的?(?:比例|进度)?"
+    r"|(?:预算)?执行率"
     r"|(?:预算)?执行比例|完成率|预算完成率)(?:为|达到?|是)?$"
 )
 _RATE = re.compile(
@@ -76,6 +77,8 @@ _LEVEL_MARK = re.compile(r"\((类|款|项)\)")
 # “收、支总计各是4125.49,4143.91万元”, “分别为…”: figures paired with names listed elsewhere.
 _EACH = re.compile(r"各(?:是|为|自|减少|增加|下降|增长|占)|分别(?:为|是|占|增长|增加|减少|下降|比)?")
 _YEAR = re.compile(r"(20\d\d)\s*年")
+# A form's alternatives left in the text: “较上年增加(减少)0万元，增长(下降)0%”.
+_TEMPLATE = re.compile(r"\((?:增加|减少|增长|下降|上升|降低)\)")
 
 
 def levels_of(body: str) -> list[tuple[str, str]]:
@@ -127,7 +130,7 @@ def _specific_patterns() -> list[tuple[str, re.Pattern[str]]]:
         ("会议费", r"会议费"),
         ("培训费", r"培训费"),
         ("政府采购", r"政府采购(?:支出)?总额"),
-        ("本年支出合计", r"支出合计|本年支出|年度支出"),
+        ("本年支出合计", r"支出合计|本年支出|年度支出|支出总预算|总预算"),
         ("年初结转和结余", r"年初(?:财政拨款)?结转和?结余|上年结转和?结余"),
         ("年末结转和结余", r"年末(?:财政拨款)?结转和?结余"),
     ]
@@ -188,6 +191,13 @@ class Claim:
     explicit_role: bool = False  # the clause names the role (预算/决算/上年) itself
     each: bool = False  # one of several figures paired with names listed elsewhere (“各是…”)
     implied: bool = False  # written without its unit (“较上年2.08减少…”, “为0”)
+    pair: tuple[int, int, int] = ()  # (list, index, size) in a parallel list (“各减少1267.86,2570.97万元”)
+    key_from: str = ""  # where the subject was named: clause | segment | sentence | item | generic | line
+    half2: Decimal | None = None  # half unit read at 2 places (“4.5万元” as 4.50) in a text that writes cents
+
+    @property
+    def strict_half(self) -> Decimal:
+        return self.half if self.half2 is None else self.half2
 
     @property
     def is_amount(self) -> bool:
@@ -226,12 +236,9 @@ def _places(number: str) -> int:
 
 
 def _half(number: str, unit: str) -> Decimal:
-    """Half the last written place, in 万元 or per cent.
-
-    Amounts in 万元 count as 2 places at least (RULES §4: published to 2 decimals; “98万元” is
-    98.00 with its zeros dropped); a zero is exact (nothing was spent). A percentage is known to
-    the places written: “31%” may be any rate from 30.5% to 31.5%.
-    """
+    """Half the last written place, in 万元 or per cent: a figure is known to the precision it is
+    written at (“11.8万元” may be 11.75 to 11.85, “31%” any rate from 30.5% to 31.5%); a zero is
+    exact (nothing was spent)."""
     places = _places(number)
     if Decimal(number) == 0 and unit not in ("%", "‰"):
         return Decimal(0)
@@ -240,7 +247,7 @@ def _half(number: str, unit: str) -> Decimal:
     if unit == "亿元":
         return Decimal(5).scaleb(3 - places)
     if unit in ("万元", "万"):
-        return Decimal(5).scaleb(-max(places, 2) - 1)
+        return Decimal(5).scaleb(-places - 1)
     if unit == "%":
         return Decimal(5).scaleb(-places - 1)
     if unit == "‰":
@@ -311,19 +318,24 @@ def _mask_shares(text: str) -> str:
 def find_key(prefix: str, generic: bool = True) -> str:
     """The subject key of a figure from the sentence text before it: a name in its own clause,
     else the nearest name in its ;-segment or sentence, else a bare 收入/支出 ending the clause."""
+    return _find_key(prefix, generic)[0]
+
+
+def _find_key(prefix: str, generic: bool = True) -> tuple[str, str]:
+    """(key, where it was found: clause | segment | sentence | generic)."""
     masked = _mask_shares(prefix)
     segment = masked[masked.rfind(";") + 1:]
     for i, text in enumerate((_clause(masked), segment, masked)):
         key = _best(text, prefer_strong=i == 0)
         if key:
-            return key
+            return key, ("clause", "segment", "sentence")[i]
     if not generic:
-        return ""
+        return "", ""
     clause = _clause(prefix)
     for key, pattern in _GENERIC:
         if pattern.search(clause):
-            return key
-    return ""
+            return key, "generic"
+    return "", ""
 
 
 _NOT_ROLE = re.compile(
@@ -409,13 +421,48 @@ def extract(doc: Document, year: int | None = None) -> Extraction:
                 _claims_of(ex, sid, li, line.number, norm, start, end, section, scope, item)
                 sid += 1
             start = end
+    # A text that writes cents elsewhere (846.77万元) drops the zeros of “4.5万元”: read at 2 places
+    # too. Checks hold a figure to that reading only for a 核实 (see ``checks.judge``).
+    if any(c.unit == "万元" and c.places >= 2 for c in ex.claims):
+        ex.claims = [replace(c, half2=min(c.half, Decimal("0.005"))) if c.unit == "万元" and c.places < 2 else c
+                     for c in ex.claims]
+        ex._by_sentence = None
     return ex
+
+
+_LIST_NUMBER = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+# “收、支总计各是4125.49,4143.91万元”, “各下降23.51%、38.28%”, “分别为3.10万元、6.20万元”: numbers
+# paired one by one with names listed before them; a number without a unit takes the list's.
+_PARALLEL = re.compile(
+    rf"(?:各|分别)(?:是|为|减少|增加|下降|增长|降低|上升|占|达)?了?\s*"
+    rf"((?:{_LIST_NUMBER}\s*(?:万元|元|亿元|%)?\s*[,、]\s*)+{_LIST_NUMBER}\s*(?:万元|元|亿元|%))"
+)
+_LIST_ITEM = re.compile(rf"({_LIST_NUMBER})\s*(万元|元|亿元|%)?")
+
+
+def _parallel(text: str) -> list[tuple[int, int, str, str, str]]:
+    """(start, end, sign, digits, unit) of each number of the parallel lists of a sentence, with
+    its position: the list's start offset and the number's index."""
+    out = []
+    for m in _PARALLEL.finditer(text):
+        items = list(_LIST_ITEM.finditer(text, m.start(1), m.end(1)))
+        unit = items[-1].group(2) if items else ""
+        for it in items:
+            digits = it.group(1)
+            sign = "-" if digits.startswith("-") else ""
+            out.append((it.start(), it.end() if it.group(2) else it.end(1), sign, digits.lstrip("-"),
+                        it.group(2) or unit))
+    return out
 
 
 def _figures(text: str) -> list[tuple[int, int, str, str, str, bool]]:
     """(start, end, sign, digits, unit, implied) of every figure of a sentence, in order."""
     out = [(m.start(), m.end(), m.group(1), m.group(2), m.group(3), False) for m in _NUMBER.finditer(text)]
     taken = [(s, e) for s, e, *_ in out]
+    for s, e, sign, digits, unit in _parallel(text):
+        if not any(a <= s < b for a, b in taken):
+            out.append((s, e, sign, digits, unit, True))
+            taken.append((s, e))
 
     def free(s: int, e: int) -> bool:
         return not any(a < e and s < b for a, b in taken)
@@ -437,7 +484,7 @@ def _figures(text: str) -> list[tuple[int, int, str, str, str, bool]]:
 
 def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: int, s1: int,
                section: str, scope: str, item: tuple[str, str] | None) -> None:
-    text = norm[s0:s1]
+    text = _TEMPLATE.sub(lambda m: " " * len(m.group(0)), norm[s0:s1])
     if scope in ("T8", "T9"):
         scope = "T9" if "国有资本经营" in text else "T8"
     for m in _NONE.finditer(text):
@@ -446,6 +493,12 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
                                    s0 + m.end(), sid, 0, key=key, subject=m.group(0), section=section,
                                    scope=scope))
     depth_at = _depths(text)
+    lists: dict[int, tuple[int, int, int]] = {}
+    for m in _PARALLEL.finditer(text):
+        items = list(_LIST_ITEM.finditer(text, m.start(1), m.end(1)))
+        for k, it in enumerate(items):
+            lists[it.start()] = (li * 100_000 + s0 + m.start(), k, len(items))
+    first_of: dict[int, Claim] = {}
     for f_start, f_end, sign, digits, unit, implied in _figures(text):
         # What names a figure stands shortly before it; a bounded window keeps long texts linear.
         prefix = text[max(0, f_start - _WINDOW): f_start]
@@ -498,21 +551,26 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
                 direction = ("增加" if word in ("大于", "超过", "多于", "高于", "超出")
                              else "减少" if word in ("小于", "低于", "少于") else "")
                 base = "预算"
-            elif c and _COMPARISON.search(segment_text):
+            elif c and _COMPARISON.search(prefix):
+                # “决算数比2024年度减少19.66万元，…，其中：…公务接待费支出决算增加0.40万元”: the
+                # comparison named once at the head of the sentence holds for its list.
                 relation = "change"
                 direction = "增加" if c.group(1) in _INCREASE_WORDS else "减少"
-                cmp_at = max(segment_text.rfind(w) for w in ("比", "较", "与", "相比", "同比"))
-                phrase = segment_text[max(0, cmp_at):]
+                cmp_at = max(prefix.rfind(w) for w in ("比", "较", "与", "相比", "同比"))
+                phrase = prefix[max(0, cmp_at):]
                 base = "预算" if "预算" in phrase and "上年" not in phrase else "上年"
-        key = find_key(prefix, generic=False)
+                years = [int(y) for y in _YEAR.findall(phrase)]
+                if base == "上年" and years and ex.year and years[0] < ex.year - 1:
+                    base = "其他"  # “比2019年(疫情前)决算数减少24.87万元”
+        key, key_from = _find_key(prefix, generic=False)
         if not key and item and kind == "amount":
-            key = item[0]
+            key, key_from = item[0], "item"
         if not key and scope not in ("X", "PE"):
-            key = find_key(prefix)
+            key, key_from = _find_key(prefix)
         if not key and kind in ("amount", "percent") and relation in ("change", "rate"):
             for prev in reversed(ex.claims[-50:]):
                 if prev.line_index == li and prev.key:
-                    key = prev.key
+                    key, key_from = prev.key, "line"
                     break
         role, named = _role(clause) if kind == "amount" else ("", False)
         if kind == "amount" and relation == "" and not named and ex.year:
@@ -520,11 +578,23 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
             if years and years[-1] < ex.year:
                 role, named = "上年", True
         each = bool(_EACH.search(segment_text[-40:]))
-        ex.claims.append(Claim(
+        pair = lists.get(f_start, ())
+        if pair:
+            each, implied = True, False
+            head = first_of.get(pair[0]) if pair[1] else None
+            if head is not None:  # the list's words stand before its first number only
+                relation, direction, base, role, named, whole = (head.relation, head.direction, head.base,
+                                                                 head.role, head.explicit_role, head.whole)
+                key = head.key
+        claim = Claim(
             kind, value, text[f_start:f_end], unit, _half(raw, unit), li, number, s0 + f_start, s0 + f_end, sid,
             depth_at[f_start], relation, direction, role, base, key, clause, whole, section, scope,
-            item[0] if item else "", text.count(";", 0, f_start), _places(raw), named, each, implied,
-        ))
+            item[0] if item else "", text.count(";", 0, f_start), _places(raw), named, each, implied, pair,
+            key_from,
+        )
+        if pair and pair[1] == 0:
+            first_of[pair[0]] = claim
+        ex.claims.append(claim)
 
 
 _COMPARISON_PHRASE = re.compile(r"(?:比|较|与|同比|对比)[^,;:]*?(?:相比|增加|减少|增长|下降|持平|$)")
