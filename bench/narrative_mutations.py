@@ -1,17 +1,29 @@
-"""Detection rate of the narrative checker: change one figure of a clean 情况说明 at a time.
+"""Detection rate of the narrative checker: change one figure of a 情况说明 at a time.
 
-Bases: the drafts ``narrative write`` makes from clean books — SEED's public tables (2018,
-without the 绩效自评 forms, which carry known inconsistencies) and the three DEPARTMENT units
-(2019), one in the split 类/款/项 layout in 元. Each draft is first checked against its own book:
-every finding there is a false positive. A second, harder base is the seed's own published
-情况说明 (written by people, not by the writer) against SEED's public tables: its findings on the
-unmutated text are listed as the baseline, and a mutation there counts as caught when a finding
-appears that the baseline does not have (same rule and line). Then every figure the extractor finds in the draft
-(amounts, percentages) is mutated in turn — last digit ±1 (a cent / a hundredth of a percent), a
-transposition of two digits, ×10 — and the mutated text is checked against the same book. A
-mutation is caught when any error or warning comes back.
+Bases:
 
-    python bench/narrative_mutations.py [--kinds cent,swap,scale] [--show-missed N]
+- **drafts** that ``narrative write`` makes from clean books — SEED's public tables (2018, without
+  the 绩效自评 forms, which carry known inconsistencies) and the three DEPARTMENT units (2019), one
+  in the split 类/款/项 layout in 元 — each checked against its own book. Every finding on an
+  unmutated draft is a false positive. Every figure of a draft is tied to its book, so every
+  mutation is countable.
+- the **seed's published 情况说明** (written by people, not by the writer) against SEED's public
+  tables, and the **real corpus** (``tests/data/narrative/real``, published fragments of many
+  regions, checked on their text alone). Their findings on the unmutated text are the baseline; a
+  mutation counts as caught when a finding appears that the baseline does not have (same rule and
+  line). An error finding on an unmutated fragment the corpus marks clean is a false error.
+
+Each figure (amount or percentage, found by the oracle's own tokenizer, not the product's) is
+mutated in turn — last digit ±1 (a cent, a hundredth of a percent), a transposition of two digits,
+×10 — and the text is checked again. Caught: any error or 核实 that the baseline does not have.
+
+On published texts only mutations that make the text inconsistent are countable: the oracle
+(``_narrative_oracle``, independent of the product) lists the arithmetic identities among the
+figures that hold at the precision written (sums, ratios, differences, shares adding to 100); a
+mutation is countable when it breaks one of them. A mutation that breaks none — a figure nothing
+else depends on, or a change within the rounding bound — is reported apart, not counted.
+
+    python bench/narrative_mutations.py [--kinds cent,swap,scale] [--show-missed N] [--bases drafts,seed,corpus]
 """
 
 from __future__ import annotations
@@ -23,20 +35,27 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import yaml
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _narrative_oracle import countable, figures  # noqa: E402
+from narrative_real import held_out  # noqa: E402
 
 from pytoolkit.findings import Severity  # noqa: E402
 from pytoolkit.io.layout import default_tables, write_book  # noqa: E402
 from pytoolkit.io.reader import read_book  # noqa: E402
-from pytoolkit.narrative import check, extract, from_text  # noqa: E402
+from pytoolkit.narrative import check, from_text  # noqa: E402
 from pytoolkit.narrative.seed import seed_narrative_text  # noqa: E402
 from pytoolkit.narrative.writer import draft  # noqa: E402
 from pytoolkit.samples.data import DEPARTMENT, SEED  # noqa: E402
 
 KINDS = ("cent", "swap", "scale")
+REAL = Path(__file__).resolve().parent.parent / "tests" / "data" / "narrative" / "real"
 
 
-def bases(tmp: Path):
+def books(tmp: Path):
     seed = tmp / "seed.xlsx"
     write_book(seed, SEED, tables=[t for t in default_tables(SEED) if t != "PE"])
     yield "SEED 2018", seed
@@ -49,6 +68,8 @@ def bases(tmp: Path):
 def mutate(number: str, kind: str) -> str | None:
     """A different number text of the same shape, or None when the kind does not apply."""
     digits = [i for i, ch in enumerate(number) if ch.isdigit()]
+    if not digits:
+        return None
     if kind == "cent":
         last = digits[-1]
         d = int(number[last])
@@ -63,7 +84,7 @@ def mutate(number: str, kind: str) -> str | None:
         return None
     if kind == "scale":
         head, _, tail = number.partition(".")
-        if head == "0":
+        if head.lstrip("-") in ("0", ""):
             return None
         return head + "0" + ("." + tail if tail else "")
     raise ValueError(kind)
@@ -78,68 +99,83 @@ def keys(findings) -> frozenset:
     return frozenset((f.rule, f.location.line) for f in findings)
 
 
+def corpus():
+    entries = yaml.safe_load((REAL / "expected.yaml").read_text(encoding="utf-8"))
+    for e in entries:
+        yield e["file"], (REAL / e["file"]).read_text(encoding="utf-8"), bool(e["clean"])
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--kinds", default=",".join(KINDS))
-    ap.add_argument("--show-missed", type=int, default=10, help="list up to N missed mutations")
+    ap.add_argument("--bases", default="drafts,seed,corpus")
+    ap.add_argument("--show-missed", type=int, default=10, help="list up to N missed countable mutations")
     args = ap.parse_args(argv)
     kinds = [k for k in args.kinds.split(",") if k]
+    wanted = set(args.bases.split(","))
     start = time.perf_counter()
-    total = Counter()
-    hit = Counter()
-    false_pos = 0
+    total, hit, uncountable, uncountable_hit = Counter(), Counter(), Counter(), Counter()
+    false_pos = Counter()
     missed: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
+        runs = []  # (group, name, book, text, published, clean)
         seed_book = None
-        runs = []
-        for name, path in bases(Path(tmp)):
+        for name, path in books(Path(tmp)):
             book = read_book(path)
             seed_book = seed_book or book
-            runs.append((name, book, draft(book).text(), False))
-        runs.append(("SEED 情况说明原文", seed_book, seed_narrative_text(), True))
-        for name, book, text, published in runs:
-            clean = check(from_text(text, "draft.txt"), book)
-            baseline = keys(clean) if published else frozenset()
-            if published:
-                print(f"baseline findings on the published seed text (known problems): {len(clean)}")
-            else:
-                false_pos += len(clean)
-            for f in clean:
-                print(f"  {'已知' if published else '误报'} {name}: {f.rule} {f.location} {f.message}")
+            if "drafts" in wanted:
+                runs.append(("drafts", name, book, draft(book).text(), False, True))
+        if "seed" in wanted:
+            runs.append(("seed text", "SEED 情况说明原文", seed_book, seed_narrative_text(), True, False))
+        if "corpus" in wanted:
+            for name, text, clean in corpus():
+                runs.append(("held-out" if held_out(name) else "corpus", name, None, text, True, clean))
+        for group, name, book, text, published, clean in runs:
+            base = check(from_text(text, name), book)
+            baseline = keys(base) if published else frozenset()
+            errors = [f for f in base if f.severity is Severity.ERROR] if published else base
+            secret = group == "held-out"  # counted, never shown
+            if clean:
+                false_pos[group] += len(errors)
+                for f in errors if not secret else ():
+                    print(f"  误报 {name}: {f.rule} {f.location} {f.message}")
             lines = text.split("\n")
-            ex = extract(from_text(text, "draft.txt"), book.year)
-            for c in ex.claims:
-                if c.kind not in ("amount", "percent"):
-                    continue
-                line = lines[c.line_index]
-                written = line[c.start:c.end]
-                number = written.rstrip("万元%").rstrip()
+            for fig in figures(text):
+                line = lines[fig.line]
                 for kind in kinds:
-                    new = mutate(number, kind)
-                    if new is None or new == number:
+                    new = mutate(fig.text, kind)
+                    if new is None or new == fig.text:
                         continue
-                    mutated = line[:c.start] + new + line[c.start + len(number):]
-                    doc = from_text("\n".join([*lines[:c.line_index], mutated, *lines[c.line_index + 1:]]), "m.txt")
-                    label = f"{'seed ' if published else ''}{c.kind}/{kind}"
+                    mutated_line = line[:fig.start] + new + line[fig.end:]
+                    mutated = "\n".join([*lines[:fig.line], mutated_line, *lines[fig.line + 1:]])
+                    label = f"{group}: {'percent' if fig.percent else 'amount'}/{kind}"
+                    found = caught(check(from_text(mutated, name), book), baseline)
+                    if published and not countable(text, mutated, fig.index):
+                        uncountable[group] += 1
+                        uncountable_hit[group] += found
+                        continue
                     total[label] += 1
-                    if caught(check(doc, book), baseline):
+                    if found:
                         hit[label] += 1
-                    elif len(missed) < args.show_missed:
-                        missed.append(f"{name} 第{c.line}行 {written} → {new}（{c.key or '?'}）：{line.strip()[:60]}")
+                    elif len(missed) < args.show_missed and not secret:
+                        missed.append(f"{name} 第{fig.line + 1}行 {fig.text} → {new}：{line.strip()[:70]}")
     elapsed = time.perf_counter() - start
-    n = sum(v for k, v in total.items() if not k.startswith("seed"))
-    h = sum(v for k, v in hit.items() if not k.startswith("seed"))
-    print(f"\n{'mutation':<18}{'n':>6}{'caught':>8}{'rate':>9}")
-    for label in sorted(total):
-        print(f"{label:<18}{total[label]:>6}{hit[label]:>8}{100 * hit[label] / total[label]:>8.1f}%")
-    print(f"{'all drafts':<18}{n:>6}{h:>8}{100 * h / max(n, 1):>8.1f}%")
-    sn = sum(v for k, v in total.items() if k.startswith("seed"))
-    sh = sum(v for k, v in hit.items() if k.startswith("seed"))
-    print(f"{'all seed text':<18}{sn:>6}{sh:>8}{100 * sh / max(sn, 1):>8.1f}%")
-    print(f"false positives on the clean drafts: {false_pos}")
+    print(f"\n{'mutation':<30}{'n':>6}{'caught':>8}{'rate':>9}")
+    for label in sorted(k for k in total if not k.startswith("held-out")):
+        print(f"{label:<30}{total[label]:>6}{hit[label]:>8}{100 * hit[label] / total[label]:>8.1f}%")
+    for group in ("drafts", "seed text", "corpus", "held-out"):
+        n = sum(v for k, v in total.items() if k.startswith(group + ":"))
+        h = sum(v for k, v in hit.items() if k.startswith(group + ":"))
+        if not n and not uncountable[group]:
+            continue
+        print(f"{'all ' + group:<30}{n:>6}{h:>8}{100 * h / max(n, 1):>8.1f}%"
+              f"   (not countable: {uncountable[group]}, of which flagged anyway {uncountable_hit[group]})")
+    print(f"false errors on clean texts: drafts {false_pos['drafts']}, corpus {false_pos['corpus']}"
+          f" (+ held-out {false_pos['held-out']})")
+    print("(missed mutations and false errors of the held-out fragments are counted but not listed)")
     print(f"time: {elapsed:.1f}s")
     if missed:
-        print("\nmissed (first ones):")
+        print("\nmissed countable mutations (first ones):")
         for m in missed:
             print("  " + m)
     return 0

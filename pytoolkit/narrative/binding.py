@@ -334,8 +334,8 @@ class Binder:
         prior = _nearest(before, lambda c: c.is_level and c.role == role and not c.each)
         if prior is None:
             return []
-        current = _nearest([c for c in before if c.end <= prior.start],
-                           lambda c: c.is_level and c.role != role and not c.each)
+        current = _nearest([c for c in before if c is not prior],
+                           lambda c: c.is_level and c.role not in (role, "上年") and not c.each)
         if current is None:
             return []
         return [Reading(d, "change", Operand.of(current), Operand.of(prior), True, "增减额")]
@@ -435,8 +435,8 @@ def _named_wholes(ex: Extraction, p: Claim, part: Claim, key: str, role: str | N
             continue
         if c is part or not c.is_level or c.each or c.key != key or (role is not None and c.role != role):
             continue
-        if c.value < part.value:
-            continue  # a whole is not smaller than its part
+        if (later or role is None) and c.value < part.value:
+            continue  # a guessed whole is not smaller than its part
         out.append(c)
     out.sort(key=lambda c: (c.sentence != p.sentence, c.section != p.section, abs(c.sentence - p.sentence)))
     return out
@@ -464,12 +464,31 @@ def _build_groups(ex: Extraction) -> list[Group]:
             if len(inner) >= 2 and s.norm[a.end - s.start:].lstrip().startswith("("):
                 groups.append(Group(ex, a, inner, a.role))
         starts = _lists(s.norm)
+        # A list opened inside an item of a “;”-separated list (“…;公务接待费201.25万元,其中:国内公务
+        # 接待4032批次,…;公务用车…”) ends with that item.
+        inline = {}
+        for k, pos in enumerate(starts):
+            item_start = s.norm.rfind(";", 0, pos) + 1
+            if k and ";" in s.norm[:pos] and any(item_start <= a.start - s.start < pos for a in levels):
+                end = s.norm.find(";", pos)
+                inline[pos] = s.start + (end if end >= 0 else len(s.norm))
+        outer = [pos for pos in starts if pos not in inline]
+        for pos, stop in inline.items():
+            item_start = s.start + s.norm.rfind(";", 0, pos) + 1
+            at = s.start + pos
+            head = [a for a in levels if item_start <= a.start and a.end <= at and a.depth == 0]
+            items = [a for a in levels if at < a.start < stop and a.depth == 0]
+            for role, parts in _by_role(items, head[-1:]).items():
+                if head and head[-1].role == role:
+                    groups.append(Group(ex, head[-1], parts, role, "", True, True))
+        starts = outer
         spans = []
         for k, pos in enumerate(starts):
             at = s.start + pos
             stop = s.start + starts[k + 1] if k + 1 < len(starts) else s.end
             before = [a for a in levels if a.end <= at and a.depth == 0]
-            after = [a for a in levels if at < a.start < stop and a.depth == 0]
+            after = [a for a in levels if at < a.start < stop and a.depth == 0
+                     and not any(s.start + p < a.start < e for p, e in inline.items())]
             tail = s.norm[pos:].strip(" :其中,")
             head = s.norm[:pos].strip(" ,")
             if not before and len(head) <= 2 and prev is not None and k == 0:

@@ -519,6 +519,25 @@ _CONFLICT_KEYS = frozenset({"收入总计", "支出总计", "本年收入合计"
                             "人员经费", "公用经费", *SANGONG, "一般公共预算财政拨款支出"})
 
 
+@narrative_check("restated")
+def check_restated_items(ctx: Context) -> Iterator[Finding]:
+    """A 功能分类 item's amount restated in its own paragraph (““…(项)”20.04万元，…支出决算为
+    20.04万元”) is stated alike."""
+    for ex in ctx.extractions:
+        first: dict[tuple, Claim] = {}
+        for c in ex.claims:
+            if not (c.is_level and c.key_from == "label" and c.role == "决算" and c.depth == 0 and not c.each):
+                continue
+            k = (c.line_index, c.key)
+            if k not in first:
+                first[k] = c
+            elif not _same(first[k], c):
+                a = first[k]
+                yield finding("N.conflict", Severity.ERROR,
+                              f"同一科目的支出在同一段中先写{wan(a)}，后写{wan(c)}，两者应一致。", ex, c, a.value,
+                              c.value)
+
+
 @narrative_check("conflict")
 def check_conflicts(ctx: Context) -> Iterator[Finding]:
     """One subject stated twice with different figures (same role, same section scope)."""

@@ -373,6 +373,22 @@ def item_heading(text: str, year: int | None) -> tuple[str, str] | None:
     return (f"item:{code}" if code else f"label:{names[-1]}", body)
 
 
+_INLINE_LABEL = re.compile(r"([^,;:。“”\d]{2,40}\(类\)[^,;:。“”\d]{2,60}\(款\)[^,;:。“”\d]{2,60}?\(项\))")
+
+
+def _inline_item(before: str, year: int | None) -> str:
+    """The key of the last 类/款/项 label in ``before`` (the paragraph up to a figure), if any."""
+    labels = list(_INLINE_LABEL.finditer(before[-400:]))
+    if not labels:
+        return ""
+    body = labels[-1].group(1)
+    names = [n.strip() for n, _ in levels_of(body)]
+    if not names:
+        return ""
+    code = resolve_item(names, year)
+    return f"item:{code}" if code else f"label:{names[-1]}"
+
+
 def resolve_item(names: list[str], year: int | None) -> str | None:
     """The 7-digit code whose 项 name is the last name and whose parents match the others."""
     y = year or 2019
@@ -563,6 +579,12 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
                 if base == "上年" and years and ex.year and years[0] < ex.year - 1:
                     base = "其他"  # “比2019年(疫情前)决算数减少24.87万元”
         key, key_from = _find_key(prefix, generic=False)
+        if kind == "amount" and key_from not in ("clause",):
+            # “1.“一般公共服务（类）统计信息事务（款）统计信息事务（项）”20.04万元，…支出决算为20.04
+            # 万元”: a 类/款/项 label written in the paragraph names its figures.
+            inline = _inline_item(norm[:s0] + text[:f_start], ex.year)
+            if inline:
+                key, key_from = inline, "label"
         if not key and item and kind == "amount":
             key, key_from = item[0], "item"
         if not key and scope not in ("X", "PE"):
