@@ -221,7 +221,7 @@ class Binder:
         # sentence opens with (““三公”经费财政拨款支出决算中,公务接待费支出决算4.5万元,占100%”).
         firsts = [c for c in _levels(ex.in_sentence(p.sentence)) if c.depth == 0 and c.end <= part.start
                   and c.role == part.role]
-        if firsts and firsts[0] is not part:
+        if firsts and firsts[0] is not part and self.share_of(ex, firsts[0]) is None:
             return [Reading(p, "share", num, Operand.of(firsts[0]), False, "占比")]
         s = ex.sentence(p.sentence)
         opening = s.norm[:max(0, part.start - s.start)] if s is not None else ""
@@ -413,11 +413,15 @@ def _nearest(claims: list[Claim], want) -> Claim | None:
 
 
 def part_of(ex: Extraction, p: Claim) -> Claim | None:
-    """The amount a share is the share of: the nearest level amount before it in its list item."""
+    """The amount a share is the share of: the nearest level amount before it in its list item,
+    with no other share between them (in “…0.8万元,占0.06%,事业收入0,占0%” the second share's
+    amount was not read as a figure; it is not the first share's amount)."""
     for c in reversed(ex.in_sentence(p.sentence)):
         if c.end > p.start:
             continue
         if c.segment != p.segment:
+            return None
+        if c.kind == "percent" and c.relation == "share":
             return None
         if c.is_level and c.depth <= p.depth:
             return None if c.each else c
@@ -520,7 +524,7 @@ def _build_groups(ex: Extraction) -> list[Group]:
                     g = _change_group(ex, s, span[0])
                     if g is not None:
                         groups.append(g)
-        if not starts:
+        if not any(g.ex is ex and g.total is not None and any(p.sentence == s.id for p in g.parts) for g in groups):
             g = _share_list(ex, s, levels)
             if g is not None:
                 groups.append(g)

@@ -420,13 +420,14 @@ def check_completion_words(ctx: Context) -> Iterator[Finding]:
         word = {"超过": "大于", "高于": "大于", "低于": "小于", "少于": "小于"}.get(m.group(1), m.group(1))
         implied, certain = "", False
         for r in ctx.binder.readings(ex, c):
-            if len(r.numerator.claims) == 1 and len(r.denominator.claims) == 1:
-                diff = r.numerator.value - r.denominator.value
-                if abs(diff) > r.numerator.half + r.denominator.half:
-                    implied, certain = ("大于" if diff > 0 else "小于"), r.certain
-                elif diff == 0:
-                    implied, certain = "等于", r.certain
-                break
+            diff = r.numerator.value - r.denominator.value
+            if abs(diff) > r.numerator.half + r.denominator.half:
+                implied, certain = ("大于" if diff > 0 else "小于"), r.certain
+            elif diff == 0:
+                implied, certain = "等于", r.certain
+            else:
+                implied, certain = word, False  # within rounding: either word may be right
+            break
         if not implied:
             if c.value - c.half > 100:
                 implied, certain = "大于", True
