@@ -9,7 +9,7 @@ to k places is known to ±half a unit of its last place; a zero is exact):
   the lines listed after it), two of them non-zero (a zero in the run is not evidence: the identity
   names the non-zero figures only);
 - a **ratio**: a percentage equals a ÷ b, d ÷ (c − d), d ÷ (c + d) or (a − b) ÷ b of two amounts of
-  its sentence or the sentence before (× 100, at the places written);
+  its sentence or the sentence before (× 100, at the places written), the numerator not zero;
 - a **difference**: an amount equals |a − b| of two earlier amounts of its sentence, not both zero;
 - **shares to 100**: two or more consecutive percentages of one sentence add to 100.
 
@@ -167,6 +167,8 @@ def _ratios(percents: list[Figure], amounts: list[Figure], out: set) -> None:
                     ("(a-b)/b", abs(a.value - b.value), a.strict + b.strict, b.value, b.strict),
                 )
                 for name, n, nh, d, dh in forms:
+                    if n == 0:
+                        continue  # 0% of anything: no evidence of which figures it relates
                     rng = _ratio_bounds(n, nh, d, dh)
                     if rng is not None and _meets(p.value, p.strict, *rng):
                         out.add(("ratio", p.index, a.index, b.index, name))

@@ -321,10 +321,22 @@ class Binder:
         current, certain = self.current_for(ex, d)
         if current is None:
             return []
+        currents = [current]
+        if d.key_from != "clause":
+            # “…,其中:基本支出预算488180.64元,项目支出预算36849227元,同比增加27125219.46元,增长265.6%”:
+            # a change whose clause names no subject may be of any level before it in its sentence.
+            others = [a for a in claims if a.end <= d.start and a.is_level and not a.each and a.depth == 0
+                      and a.role == current.role and a.value != current.value]
+            if others:
+                certain = False
+                currents += list({a.value: a for a in reversed(others)}.values())[:4]
         signed = d.value if d.direction == "增加" else -d.value
-        prior = Operand(current.value - signed, current.half + d.half, (current, d),
-                        f"（{wan(current)}{'−' if signed >= 0 else '+'}{wan(d)}）")
-        return [Reading(p, "rate", Operand.of(d), prior, certain, what)]
+        out = []
+        for c in currents:
+            prior = Operand(c.value - signed, c.half + d.half, (c, d),
+                            f"（{wan(c)}{'−' if signed >= 0 else '+'}{wan(d)}）")
+            out.append(Reading(p, "rate", Operand.of(d), prior, certain, what))
+        return out
 
     def _change(self, ex: Extraction, d: Claim) -> list[Reading]:
         """A change with its prior stated (“较上年2.08减少0.03万元”): 本年 − 上年 = ±change."""
@@ -366,9 +378,11 @@ class Binder:
         role = "预算" if d.base == "预算" else "上年"
         cands = [a for a in ex.in_sentence(d.sentence) if a.end <= d.start and a.is_level and a.role != role
                  and a.role != "上年" and not a.each]
-        # 本年 is the 决算 of the subject; a budget document states budgets only.
-        if any(a.role == "决算" for a in cands):
-            cands = [a for a in cands if a.role == "决算"]
+        # 本年 is the 决算 of the subject, or its budget when the change compares budgets (“预算数比
+        # 2017年预算数减少0.06万元”, a budget document).
+        want = "预算" if d.explicit_role and d.role == "预算" and d.base != "预算" else "决算"
+        if any(a.role == want for a in cands):
+            cands = [a for a in cands if a.role == want]
         if d.key:
             same_key = [a for a in cands if a.key == d.key]
             if same_key:
@@ -386,7 +400,7 @@ class Binder:
             return same_line[-1], True
         if d.key in _SANGONG:
             found = {a.value: a for e in [ex, *(x for x in self.extractions if x is not ex)] for a in e.claims
-                     if a.key == d.key and a.is_level and a.role == "决算" and not a.each and a.depth == 0
+                     if a.key == d.key and a.is_level and a.role == want and not a.each and a.depth == 0
                      and a.scope in ("T7", "T1", "")}
             if len(found) == 1:
                 return next(iter(found.values())), False
@@ -468,36 +482,17 @@ def _build_groups(ex: Extraction) -> list[Group]:
             if len(inner) >= 2 and s.norm[a.end - s.start:].lstrip().startswith("("):
                 groups.append(Group(ex, a, inner, a.role))
         starts = _lists(s.norm)
-        # A list opened inside an item of a “;”-separated list (“…;公务接待费201.25万元,其中:国内公务
-        # 接待4032批次,…;公务用车…”) ends with that item.
-        inline = {}
-        for k, pos in enumerate(starts):
-            item_start = s.norm.rfind(";", 0, pos) + 1
-            if k and ";" in s.norm[:pos] and any(item_start <= a.start - s.start < pos for a in levels):
-                end = s.norm.find(";", pos)
-                inline[pos] = s.start + (end if end >= 0 else len(s.norm))
-        outer = [pos for pos in starts if pos not in inline]
-        for pos, stop in inline.items():
-            item_start = s.start + s.norm.rfind(";", 0, pos) + 1
-            at = s.start + pos
-            head = [a for a in levels if item_start <= a.start and a.end <= at and a.depth == 0]
-            items = [a for a in levels if at < a.start < stop and a.depth == 0]
-            for role, parts in _by_role(items, head[-1:]).items():
-                if head and head[-1].role == role:
-                    groups.append(Group(ex, head[-1], parts, role, "", True, True))
-        starts = outer
         spans = []
         for k, pos in enumerate(starts):
             at = s.start + pos
             stop = s.start + starts[k + 1] if k + 1 < len(starts) else s.end
             before = [a for a in levels if a.end <= at and a.depth == 0]
-            after = [a for a in levels if at < a.start < stop and a.depth == 0
-                     and not any(s.start + p < a.start < e for p, e in inline.items())]
+            after = [a for a in levels if at < a.start < stop and a.depth == 0]
             tail = s.norm[pos:].strip(" :其中,")
             head = s.norm[:pos].strip(" ,")
-            if not before and len(head) <= 2 and prev is not None and k == 0:
-                # “…实际支出22.62万元。其中公务接待费…”: the whole stated in the sentence before,
-                # when it states one figure of each role.
+            if not before and k == 0 and prev is not None and (len(head) <= 2 or not find_key(head, generic=False)):
+                # “…实际支出22.62万元。其中公务接待费…”, “…决算总额2771万元,…。分项情况是:…”: the whole
+                # stated in the sentence before, when it states one figure of each role.
                 before = [a for a in _levels(ex.in_sentence(prev.id)) if a.depth == 0]
                 if len({a.role for a in before}) != len(before):
                     before = []
@@ -508,7 +503,7 @@ def _build_groups(ex: Extraction) -> list[Group]:
                 closed = _closed(ex, s)
             spans.append((at, before, after, head, closed))
         productive = [sp for sp in spans if sp[2]]
-        if len(productive) == 2 and _nested(ex, groups, productive):
+        if len(spans) == 2 and spans[0][2] and _nested(ex, s, groups, spans, levels):
             pass
         else:
             for _at, before, after, head, closed in spans:
@@ -524,6 +519,10 @@ def _build_groups(ex: Extraction) -> list[Group]:
                     g = _change_group(ex, s, span[0])
                     if g is not None:
                         groups.append(g)
+        if s.norm.rstrip().endswith(":"):
+            g = _following_changes(ex, s)
+            if g is not None:
+                groups.append(g)
         if not any(g.ex is ex and g.total is not None and any(p.sentence == s.id for p in g.parts) for g in groups):
             g = _share_list(ex, s, levels)
             if g is not None:
@@ -542,33 +541,44 @@ def _closed(ex: Extraction, s: Sentence) -> bool:
     return not any(c.is_level and c.end <= nxt.start + len(first) for c in ex.in_sentence(nxt.id))
 
 
-def _nested(ex: Extraction, groups: list[Group], spans: list) -> bool:
-    """Two lists in one sentence, the second hanging on the last part of the first (“其中:…;公务用车
-    …27.46万元,…;其中:公务用车购置…0万元,…;公务用车运行维护…27.46万元,…;公务接待费…22.59万元”):
-    where the second list ends is read from the sums. Adds the two groups of each role when some
-    split makes both sums hold; otherwise the closest split, as uncertain groups."""
-    (_, before1, after1, _, closed1), (_, _, after2, _, _) = spans
+def _nested(ex: Extraction, s: Sentence, groups: list[Group], spans: list, levels: list[Claim]) -> bool:
+    """Two lists in one sentence, the second hanging on a part of the first (“…;公务用车购置及运行
+    费决算1618万元,…,其中:公务用车购置费决算414万元,…;公务用车运行费决算1204万元,…”, or “…;公务接待
+    费201.25万元,其中:国内公务接待4032批次,…;公务用车…382.58万元”): the second list holds the parts of
+    its own item and maybe some of the items after it; where it ends is read from the sums. Adds the
+    groups of each role when some extent makes both sums hold; otherwise the closest, as uncertain
+    groups."""
+    (_, before1, after1, _, closed1), (at2, _, _, _, _) = spans
+    item_end = s.norm.find(";", at2 - s.start)
+    item_end = s.start + (item_end if item_end >= 0 else len(s.norm))
+    later = [a for a in levels if a.start > at2 and a.depth == 0]
     found = False
-    for role, outer_items in _by_role(after1, before1).items():
+    for role, outer_all in _by_role(after1 + later, before1).items():
         totals = [a for a in before1 if a.role == role]
-        inner_items = [a for a in after2 if (a.role if a.explicit_role else role) == role]
-        if not totals or not outer_items or not inner_items:
+        inner_total = _nearest([a for a in outer_all if a.end <= at2], lambda a: True)
+        if not totals or inner_total is None:
             continue
-        outer_total, inner_total = totals[-1], outer_items[-1]
+        outer_items = [a for a in outer_all if a.end <= at2]
+        inner_items = [a for a in outer_all if a.start > at2]
+        least = sum(1 for a in inner_items if a.start < item_end)
+        outer_total = totals[-1]
         best = None
-        for m in range(1, len(inner_items) + 1):
+        for m in range(least, len(inner_items) + 1):
             inner, outer = inner_items[:m], outer_items + inner_items[m:]
-            err = (abs(sum((p.value for p in inner), Decimal(0)) - inner_total.value)
-                   + abs(sum((p.value for p in outer), Decimal(0)) - outer_total.value))
-            both = (_close(sum((p.value for p in inner), Decimal(0)), inner_total.value, inner, inner_total)
-                    and _close(sum((p.value for p in outer), Decimal(0)), outer_total.value, outer, outer_total))
+            err = abs(sum((p.value for p in outer), Decimal(0)) - outer_total.value)
+            both = _close(sum((p.value for p in outer), Decimal(0)), outer_total.value, outer, outer_total)
+            if inner:
+                err += abs(sum((p.value for p in inner), Decimal(0)) - inner_total.value)
+                both = both and _close(sum((p.value for p in inner), Decimal(0)), inner_total.value, inner,
+                                       inner_total)
             if best is None or (both, -err) > (best[0], -best[1]):
                 best = (both, err, inner, outer)
         if best is None:
             continue
         both, _, inner, outer = best
         groups.append(Group(ex, outer_total, outer, role, "", both, closed1))
-        groups.append(Group(ex, inner_total, inner, role, "", both, True))
+        if inner:
+            groups.append(Group(ex, inner_total, inner, role, "", both, True))
         found = True
     return found
 
@@ -598,6 +608,38 @@ def _change_group(ex: Extraction, s: Sentence, at: int) -> Group | None:
             return None
         offset += len(item) + 1
     if len(parts) < 1 or len(items) < 2:
+        return None
+    return Group(ex, total, parts, "change", "", True, True)
+
+
+def _following_changes(ex: Extraction, s: Sentence) -> Group | None:
+    """“基本支出预算较上年增17.1万元,增幅17.18%。主要变动原因如下:” and one numbered line per item
+    (“1.工资福利支出较上年增18.67万元,…”): the items' changes add up to the total change."""
+    claims = ex.in_sentence(s.id)
+    prev = ex.in_sentence(s.id - 1) if s.id else []
+    total = _nearest([c for c in (claims or []) if c.end < s.end] or
+                     [c for c in prev if ex.sentences[s.id - 1].line_index == s.line_index],
+                     lambda c: c.kind == "amount" and c.relation == "change" and c.base == "上年" and not c.each)
+    if total is None:
+        return None
+    parts: list[Claim] = []
+    style = ""
+    for li in range(s.line_index + 1, len(ex.doc.lines)):
+        line = ex.doc.lines[li]
+        if heading(line.text) or sub_heading(line.text):
+            break
+        m = _ORDINAL.match(line.norm)
+        if m is None:
+            break
+        style = style or (m.lastgroup or "")
+        if m.lastgroup != style:
+            break
+        first = next((c for c in ex.claims if c.line_index == li and c.kind == "amount" and c.relation == "change"
+                      and c.base == "上年" and not c.each), None)
+        if first is None:
+            return None
+        parts.append(first)
+    if len(parts) < 2:
         return None
     return Group(ex, total, parts, "change", "", True, True)
 

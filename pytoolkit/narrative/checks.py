@@ -111,10 +111,10 @@ def _quote(ex: Extraction, c: Claim | None, sentence: int | None = None) -> tupl
         line = ex.doc.lines[c.line_index] if c is not None else ex.doc.lines[0]
         return line.number, line.text.strip()[:80]
     line = ex.doc.lines[s.line_index]
-    text = line.text[s.start:s.end].strip()
+    text = line.original(s.start, s.end).strip()
     if len(text) > 80 and c is not None:
         a = max(s.start, c.start - 40)
-        text = "…" + line.text[a:min(s.end, c.end + 30)].strip() + "…"
+        text = "…" + line.original(a, min(s.end, c.end + 30)).strip() + "…"
     return line.number, text
 
 

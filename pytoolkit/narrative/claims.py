@@ -57,12 +57,12 @@ _COMPLETION = re.compile(
     r"|(?:预算)?执行比例|完成率|预算完成率)(?:为|达到?|是)?$"
 )
 _RATE = re.compile(
-    r"(增长|增加|上升|提高|增幅|增长率|下降|减少|降低|降幅|下降率|减幅|节约|压减|缩减)了?(?:为|达到?|是)?了?"
+    r"(负增长|增长|增加|上升|提高|增幅|增长率|下降|减少|降低|降幅|下降率|减幅|节约|压减|缩减|增|减)了?(?:为|达到?|是)?了?"
     r"(?:约)?$"
 )
-_CHANGE = re.compile(r"(增加|增长|上升|提高|多|减少|下降|降低|节约|节省|少|超支|压减|缩减)了?(?:为|约)?$")
+_CHANGE = re.compile(r"(增加|增长|上升|提高|多|减少|下降|降低|节约|节省|少|超支|压减|缩减|增|减)了?(?:为|约)?$")
 _COMPARISON = re.compile(r"比|较|与.{0,20}?相比|同比|对比|相比")
-_INCREASE_WORDS = ("增长", "增加", "上升", "提高", "增幅", "增长率", "多", "超支")
+_INCREASE_WORDS = ("增长", "增加", "上升", "提高", "增幅", "增长率", "多", "超支", "增")
 # 决算 against 预算, stated as a difference rather than as a change.
 _DIFFERENCE = re.compile(
     r"(?:(?:差值|差额|差异|相差)(?:数)?(?:为|是)?"
@@ -574,10 +574,13 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
                 direction = "增加" if c.group(1) in _INCREASE_WORDS else "减少"
                 cmp_at = max(prefix.rfind(w) for w in ("比", "较", "与", "相比", "同比"))
                 phrase = prefix[max(0, cmp_at):]
-                base = "预算" if "预算" in phrase and "上年" not in phrase else "上年"
                 years = [int(y) for y in _YEAR.findall(phrase)]
-                if base == "上年" and years and ex.year and years[0] < ex.year - 1:
-                    base = "其他"  # “比2019年(疫情前)决算数减少24.87万元”
+                if years and ex.year and years[0] < ex.year:
+                    # “比2017年预算数减少0.06万元” is against last year; “比2019年(疫情前)决算数…” against
+                    # an older one.
+                    base = "上年" if years[0] == ex.year - 1 else "其他"
+                else:
+                    base = "预算" if "预算" in phrase and "上年" not in phrase else "上年"
         key, key_from = _find_key(prefix, generic=False)
         if kind == "amount" and key_from not in ("clause",):
             # “1.“一般公共服务（类）统计信息事务（款）统计信息事务（项）”20.04万元，…支出决算为20.04

@@ -38,11 +38,46 @@ def normalize(text: str) -> str:
     return s.replace("\u2212", "-").replace("\u200b", " ").replace("\ufeff", " ")
 
 
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’、。，：；（）《》]")
+
+
+def squeeze(norm: str) -> tuple[str, tuple[int, ...]]:
+    """``norm`` without the spaces a PDF puts between Chinese characters (“同 比 增 加27125219.46
+    元” → “同比增加27125219.46元”), and where each of its characters stands in ``norm``. A space
+    between two ASCII letters or digits is kept."""
+    out: list[str] = []
+    where: list[int] = []
+    n = len(norm)
+    for i, ch in enumerate(norm):
+        if ch in " \t\u3000\xa0":
+            j = i
+            while j < n and norm[j] in " \t\u3000\xa0":
+                j += 1
+            before = out[-1] if out else ""
+            after = norm[j] if j < n else ""
+            between_words = before.isascii() and before.isalnum() and after.isascii() and after.isalnum()
+            if not between_words and (_CJK.match(before or "。") or _CJK.match(after or "。")
+                                      or after in "%元万亿" or before == "%"):
+                continue
+        out.append(ch)
+        where.append(i)
+    where.append(n)
+    return "".join(out), tuple(where)
+
+
 @dataclass(frozen=True)
 class Line:
     number: int  # 1-based line (paragraph, sheet row) number in the source
     text: str  # as written
-    norm: str  # normalize(text), same length
+    norm: str  # normalize(text) without the spaces between Chinese characters (``squeeze``)
+    offsets: tuple[int, ...] = ()  # where each character of ``norm`` stands in ``text``
+
+    def original(self, start: int, end: int) -> str:
+        """The text as written of ``norm[start:end]``."""
+        if not self.offsets:
+            return self.text[start:end]
+        last = len(self.offsets) - 1
+        return self.text[self.offsets[min(start, last)]:self.offsets[min(end, last)]]
 
 
 @dataclass(frozen=True)
@@ -117,7 +152,7 @@ def from_text(text: str, name: str = "情况说明") -> Document:
 
 
 def _build(name: str, numbered: list[tuple[int, str]]) -> Document:
-    lines = [Line(n, t, normalize(t)) for n, t in numbered]
+    lines = [Line(n, t, *squeeze(normalize(t))) for n, t in numbered]
     doc = Document(name, lines)
     for i, line in enumerate(lines):
         h = heading(line.text)
