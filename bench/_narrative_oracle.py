@@ -13,8 +13,11 @@ to k places is known to ±half a unit of its last place; a zero is exact):
 - a **difference**: an amount equals |a − b| of two earlier amounts of its sentence, not both zero;
 - **shares to 100**: two or more consecutive percentages of one sentence add to 100.
 
-A mutation of one figure is *countable* when some identity the figure takes part in holds in the
-text and no longer holds after the mutation: the text has become inconsistent. A mutation that
+An identity is taken to exist when it holds with the amounts read as written to the cent (a whole
+“20万元” as 20.00: rounding tolerance makes chance identities among round numbers); percentages at
+the places written. A mutation of one figure is *countable* when some identity the figure takes
+part in exists in the text and no longer holds after the mutation even at the precision written
+(“4.5万元” as 4.45 to 4.55): the text has become inconsistent. A mutation that
 breaks no identity (a figure nothing else depends on, or a change within the rounding bound) leaves
 the text consistent and is not counted.
 """
@@ -36,7 +39,7 @@ class Figure:
     index: int
     value: Fraction
     half: Fraction  # at the places written
-    strict: Fraction  # a 万元 figure at 2 places when the text writes cents elsewhere (“4.5” as 4.50)
+    strict: Fraction  # an amount read as written to the cent (万元 at 2 places, 元 to the 分)
     percent: bool
     line: int
     sentence: int
@@ -47,7 +50,6 @@ class Figure:
 
 def figures(text: str) -> list[Figure]:
     out = []
-    cents = bool(re.search(r"\d\.\d\d\s?万元", unicodedata.normalize("NFKC", text)))
     sentence = 0
     for li, raw in enumerate(text.split("\n")):
         line = "".join(c if len(unicodedata.normalize("NFKC", c)) != 1 else unicodedata.normalize("NFKC", c)
@@ -59,7 +61,7 @@ def figures(text: str) -> list[Figure]:
             places = len(digits.split(".")[1]) if "." in digits else 0
             value = Fraction(digits) * _SCALE[unit]
             half = Fraction(0) if value == 0 and unit != "%" else Fraction(5, 10 ** (places + 1)) * _SCALE[unit]
-            strict = min(half, Fraction(5, 1000)) if unit == "万元" and cents else half
+            strict = min(half, Fraction(5, 1000) * _SCALE[unit]) if unit != "%" else half
             sid = sentence + sum(1 for e in ends if e <= m.start())
             out.append(Figure(len(out), value, half, strict, unit == "%", li, sid, m.start(),
                               m.start() + len(number), number))

@@ -516,9 +516,7 @@ def _build_groups(ex: Extraction) -> list[Group]:
                     groups.append(Group(ex, total, parts, role, topic, len(productive) <= 1, closed))
             if len(productive) <= 1:
                 for span in spans:
-                    g = _change_group(ex, s, span[0])
-                    if g is not None:
-                        groups.append(g)
+                    groups.extend(_change_groups(ex, s, span[0]))
         if s.norm.rstrip().endswith(":"):
             g = _following_changes(ex, s)
             if g is not None:
@@ -583,33 +581,35 @@ def _nested(ex: Extraction, s: Sentence, groups: list[Group], spans: list, level
     return found
 
 
-def _change_group(ex: Extraction, s: Sentence, at: int) -> Group | None:
+def _change_groups(ex: Extraction, s: Sentence, at: int) -> list[Group]:
     """“…决算数比2024年度减少19.66万元，下降86.61%，其中：因公出国（境）费…持平；公务用车…减少
     20.06万元…；公务接待费…增加0.40万元…”: the changes of the items add up to the change of the
-    total. Each “;”-item of the list states one change (持平 or 无变化 counts as 0); a group with
-    ``total`` the total change and the items' changes as parts."""
+    total. Each “;”-item of the list states one change against 上年 (and one against 预算, a second
+    group), or none with 持平/无变化/“无…”; a group with the total change as ``total`` and the items'
+    changes as parts."""
     claims = ex.in_sentence(s.id)
-    total = _nearest([c for c in claims if c.end <= at],
-                     lambda c: c.kind == "amount" and c.relation == "change" and c.base == "上年" and not c.each
-                     and c.depth == 0)
-    if total is None:
-        return None
-    items = s.norm[at - s.start:].split(";")
-    parts: list[Claim] = []
-    offset = at
-    for item in items:
-        changes = [c for c in claims if offset <= c.start < offset + len(item) and c.kind == "amount"
-                   and c.relation == "change" and c.base == "上年" and c.depth == 0 and not c.each]
-        if len(changes) == 1:
-            parts.append(changes[0])
-        elif not changes and re.search(r"持平|无变化|没有变化|相同|无增减", item):
-            pass
-        else:
-            return None
-        offset += len(item) + 1
-    if len(parts) < 1 or len(items) < 2:
-        return None
-    return Group(ex, total, parts, "change", "", True, True)
+    groups = []
+    for base in ("上年", "预算"):
+        total = _nearest([c for c in claims if c.end <= at],
+                         lambda c, base=base: c.kind == "amount" and c.relation == "change" and c.base == base
+                         and not c.each and c.depth == 0)
+        if total is None:
+            continue
+        items = s.norm[at - s.start:].split(";")
+        parts: list[Claim] = []
+        offset = at
+        for item in items:
+            changes = [c for c in claims if offset <= c.start < offset + len(item) and c.kind == "amount"
+                       and c.relation == "change" and c.base == base and c.depth == 0 and not c.each]
+            if len(changes) == 1:
+                parts.append(changes[0])
+            elif changes or not re.search(r"持平|无变化|没有变化|相同|无增减|^\W*(?:其中)?\W*无", item):
+                parts = []
+                break
+            offset += len(item) + 1
+        if parts and len(items) >= 2:
+            groups.append(Group(ex, total, parts, "change", "", True, True))
+    return groups
 
 
 def _following_changes(ex: Extraction, s: Sentence) -> Group | None:

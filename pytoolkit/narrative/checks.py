@@ -549,8 +549,12 @@ def check_conflicts(ctx: Context) -> Iterator[Finding]:
             continue
         if c.relation == "change" and c.base == "上年":
             k = ("change", c.key, c.scope if c.key not in SANGONG else "T7")
-        elif c.is_level and c.depth == 0 and c.explicit_role or (c.is_level and c.depth == 0 and c.role == "决算"):
-            k = ("amount", c.key, c.role, c.scope)
+        elif c.is_level and c.depth == 0:
+            # A part of a list is the part of its total: “机构运行1100910.5元,其中:基本支出1100910.5元”
+            # is not the 基本支出 of the whole budget.
+            g = ctx.group_of(c)
+            context = (g.total.key, g.total.value) if g is not None and g.total is not None else ()
+            k = ("amount", c.key, c.role, c.scope, context)
         else:
             continue
         if k not in seen:
