@@ -180,7 +180,14 @@ class Binder:
         named = p.whole if p.whole not in ("", "其", "总额", "总数", "比", "全部") else ""
         key = find_key(named) if named else ""
         if named and not key:
-            return []
+            # A whole with no known name (“占政府采购预算的”): the figure whose own words are that
+            # name (“2023年政府采购预算17000元”), uncertain.
+            name = re.sub(r"\s", "", named)
+            if len(name) < 3:
+                return []
+            found = {c.value: c for c in reversed(ex.claims) if c.is_level and not c.each and c is not part
+                     and c.line_index <= p.line_index and name in re.sub(r"\s", "", c.subject)}
+            return [Reading(p, "share", num, Operand.of(w), False, "占比") for w in list(found.values())[:3]]
         out: list[Reading] = []
         if key:
             if g is not None and g.total is not None and g.total.key == key:
@@ -623,16 +630,19 @@ def _following_changes(ex: Extraction, s: Sentence) -> Group | None:
     if total is None:
         return None
     parts: list[Claim] = []
-    style = ""
+    own = _ORDINAL.match(ex.doc.lines[s.line_index].norm)
+    style = None
     for li in range(s.line_index + 1, len(ex.doc.lines)):
         line = ex.doc.lines[li]
         if heading(line.text) or sub_heading(line.text):
             break
         m = _ORDINAL.match(line.norm)
-        if m is None:
-            break
-        style = style or (m.lastgroup or "")
-        if m.lastgroup != style:
+        if own and m and m.lastgroup == own.lastgroup:
+            break  # the next item of the list the total stands in
+        kind = m.lastgroup if m else ""
+        if style is None:
+            style = kind
+        if kind != style:
             break
         first = next((c for c in ex.claims if c.line_index == li and c.kind == "amount" and c.relation == "change"
                       and c.base == "上年" and not c.each), None)

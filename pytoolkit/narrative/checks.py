@@ -266,6 +266,23 @@ def check_derived(ctx: Context) -> Iterator[Finding]:
         yield finding(v.rule, severity, msg, ex, c, v.expected, actual)
 
 
+@narrative_check("negative_base")
+def check_negative_bases(ctx: Context) -> Iterator[Finding]:
+    """An increase larger than the year's own figure (“支出决算为12.02万元,比上年增加21.02万元”) makes
+    last year's figure negative, which no spending figure can be."""
+    for ex, d in ctx.claims():
+        if d.kind != "amount" or d.relation != "change" or d.direction != "增加" or d.each:
+            continue
+        current, certain = ctx.binder.current_for(ex, d)
+        if current is None or not certain or current.value < 0:
+            continue
+        if d.value - current.value > d.half + current.half:
+            yield finding("N.change", Severity.ERROR,
+                          f"比上年增加{wan(d)}，大于本年{_subject(current)}{wan(current)}，上年数将为负数"
+                          f"（{_exact_wan(current.value - d.value)}），增加额或本年数有误。", ex, d,
+                          current.value, d.value)
+
+
 # -- structure: totals and their parts ------------------------------------------------------------
 def _signed(c: Claim) -> Decimal:
     return -c.value if c.relation == "change" and c.direction == "减少" else c.value
@@ -563,6 +580,8 @@ def check_conflicts(ctx: Context) -> Iterator[Finding]:
         ex0, first = seen[k]
         if _same(first, c) and (c.relation == "" or first.direction == c.direction):
             continue
+        if ex0 is ex and first.sentence == c.sentence and c.key_from != "clause":
+            continue  # “一般公共预算拨款17000元,财政专户管理的资金安排0元”: a subject of its own
         line, _ = _quote(ex0, first)
         where = f"第{line}行" if ex0 is ex else f"{ex0.doc.name}第{line}行"
         what = f"比上年{c.direction}" if c.relation == "change" else ""
