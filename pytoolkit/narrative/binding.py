@@ -489,6 +489,11 @@ def _build_groups(ex: Extraction) -> list[Group]:
             if len(inner) >= 2 and s.norm[a.end - s.start:].lstrip().startswith("("):
                 groups.append(Group(ex, a, inner, a.role))
         starts = _lists(s.norm)
+        # “…占基本支出的83.31%，主要包括：基本工资、津贴补贴…；公用经费…”: a colon that lists no
+        # figure in its own item opens no list of parts.
+        starts = [pos for pos in starts if s.norm.startswith("其中", pos) or not s.norm[pos:].strip(" :。")
+                  or any(s.start + pos < a.start < s.start + (s.norm.find(";", pos) % (len(s.norm) + 1))
+                         for a in levels)]
         spans = []
         for k, pos in enumerate(starts):
             at = s.start + pos

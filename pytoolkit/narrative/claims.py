@@ -549,7 +549,7 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
                 relation = "share"
                 whole = clause[clause.rfind("占") + 1:]
                 whole = re.sub(r"(?:的|比例|比重|比)?(?:为|是|达)?$", "", whole).strip()
-                if "预算" in whole and not find_key(whole, generic=False):
+                if re.fullmatch(r"(?:年初|全年|调整后?|本年|当年)?预算(?:数)?", whole):
                     relation, whole = "completion", ""  # “占调整预算105.47%”
             elif _COMPLETION.search(stripped):
                 relation = "completion"
