@@ -176,6 +176,10 @@ class Binder:
         if part is None:
             return []
         num = Operand.of(part)
+        stated = _nearest([c for c in ex.in_sentence(p.sentence) if part.end <= c.start and c.end <= p.start],
+                          lambda c: c.kind == "amount" and c.relation == "whole")
+        if stated is not None:
+            return [Reading(p, "share", num, Operand.of(stated), True, "占比")]
         g = self.group_of(part)
         named = p.whole if p.whole not in ("", "其", "总额", "总数", "比", "全部") else ""
         key = find_key(named) if named else ""

@@ -176,7 +176,7 @@ class Claim:
     end: int
     sentence: int
     depth: int  # bracket depth inside the sentence
-    relation: str = ""  # amount: "" | change | difference; percent: share | completion | rate | other
+    relation: str = ""  # amount: "" | change | difference | whole; percent: share | completion | rate | other
     direction: str = ""  # 增加 | 减少 | "" (a difference: 增加 when 决算 > 预算)
     role: str = "决算"  # 决算 | 预算 | 上年
     base: str = ""  # change: 上年 | 预算
@@ -561,7 +561,10 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
         elif kind == "amount":
             d = _DIFFERENCE.search(clause.rstrip())
             c = _CHANGE.search(clause.rstrip())
-            if d:
+            if "占" in clause and re.match(r"\s*的", text[f_end:]):
+                # “占本年财政拨款支出488.80万元的0%”: the whole of the share that follows.
+                relation = "whole"
+            elif d:
                 relation = "difference"
                 word = d.group(1) or ("超过" if d.group(0).startswith("超") else "")
                 direction = ("增加" if word in ("大于", "超过", "多于", "高于", "超出")
