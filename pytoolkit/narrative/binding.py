@@ -96,7 +96,7 @@ _QIZHONG = re.compile(r"其中|:")
 _NOT_A_LIST = re.compile(r"原因|理由|措施|因素|做法|主要是|备注|注|说明|要求|目标|职责|职能|内容")
 
 
-def _lists(text: str) -> list[int]:
+def list_starts(text: str) -> list[int]:
     """Offsets where a list of parts starts (at bracket depth 0): “其中”, “主要用于以下方面:”,
     “具体的项目资金实际使用情况为:”; not a colon after “主要原因”."""
     out = []
@@ -492,7 +492,7 @@ def _build_groups(ex: Extraction) -> list[Group]:
                     break
             if len(inner) >= 2 and s.norm[a.end - s.start:].lstrip().startswith("("):
                 groups.append(Group(ex, a, inner, a.role))
-        starts = _lists(s.norm)
+        starts = list_starts(s.norm)
         # “…占基本支出的83.31%，主要包括：基本工资、津贴补贴…；公用经费…”: a colon that lists no
         # figure in its own item opens no list of parts.
         starts = [pos for pos in starts if s.norm.startswith("其中", pos) or not s.norm[pos:].strip(" :。")

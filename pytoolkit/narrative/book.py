@@ -22,9 +22,9 @@ from .binding import part_of, wan
 from .checks import (
     TABLE_SCOPES,
     Context,
-    _rate_after,
     finding,
     narrative_check,
+    rate_after,
     scores,
     tolerance,
     truncated,
@@ -199,7 +199,7 @@ def check_table_changes(ctx: Context) -> Iterator[Finding]:
                           f"文中“{d.key}”比上年{d.direction}{wan(d)}，按{desc}（本年{format_wan(now)}，上年"
                           f"{format_wan(prev)}）应为{ch.describe()}。", ex, d, abs(ch.amount), d.value)
             continue
-        r = _rate_after(ex, d)
+        r = rate_after(ex, d)
         if r is not None and ch.rate is not None and r.value != abs(ch.rate):
             rule = "N.truncated" if _truncated(r, abs(ch.amount), prev) else "N.table.percent"
             yield finding(rule, Severity.ERROR,

@@ -32,7 +32,7 @@ from ..findings import Finding, Location, Severity
 from ..metrics import format_amount, format_percent, format_wan, grade, round_half_up
 from ..model import Book
 from ..tables import codes
-from .binding import Binder, Group, Reading, wan
+from .binding import Binder, Group, Reading, list_starts, part_of, wan
 from .claims import Claim, Extraction, extract, find_key, levels_of
 from .text import Document
 
@@ -393,8 +393,6 @@ _ORDINAL_STYLE = re.compile(r"\s*(?:(?P<arabic>\d{1,2}\s*[、.])|(?P<paren>\(\d{
 def check_shares_of_a_named_whole(ctx: Context) -> Iterator[Finding]:
     """Shares of one named whole taken by items of one list (“1. 基本支出…占一般公共预算支出的
     84.06%” … “2. 项目支出…占一般公共预算支出的19.62%”) cannot add to more than 100%."""
-    from .binding import part_of
-
     for ex in ctx.extractions:
         by_whole: dict[tuple, list[tuple[Claim, Claim, object]]] = {}
         for c in ex.claims:
@@ -463,7 +461,7 @@ def check_completion_words(ctx: Context) -> Iterator[Finding]:
                           ex, c, None, c.value)
 
 
-def _rate_after(ex: Extraction, d: Claim) -> Claim | None:
+def rate_after(ex: Extraction, d: Claim) -> Claim | None:
     claims = ex.in_sentence(d.sentence)
     i = next((k for k, c in enumerate(claims) if c is d), None)
     if i is None or i + 1 >= len(claims):
@@ -479,7 +477,7 @@ def check_directions(ctx: Context) -> Iterator[Finding]:
     for ex, d in ctx.claims():
         if d.kind != "amount" or d.relation != "change" or d.each:
             continue
-        r = _rate_after(ex, d)
+        r = rate_after(ex, d)
         if r is not None and r.direction != d.direction and r.value != 0 and d.value != 0:
             yield finding("N.direction", Severity.ERROR,
                           f"同一句中增减额为“{d.direction}{d.written}”，增减率却为“{r.direction}{r.written}”，方向矛盾。",
@@ -611,8 +609,6 @@ def check_conflicts(ctx: Context) -> Iterator[Finding]:
 # -- counts -----------------------------------------------------------------------------------------
 @narrative_check("count")
 def check_counts(ctx: Context) -> Iterator[Finding]:
-    from .binding import _lists
-
     for ex in ctx.extractions:
         for s in ex.sentences:
             claims = ex.in_sentence(s.id)
@@ -629,7 +625,7 @@ def check_counts(ctx: Context) -> Iterator[Finding]:
             if groups and people and groups[0].value == 0 and people[0].value > 0 \
                     and groups[0].segment == people[0].segment:
                 yield finding("N.count", Severity.ERROR, f"团组为0个，却累计{people[0].written}。", ex, people[0])
-            starts = _lists(s.norm)
+            starts = list_starts(s.norm)
             if starts:
                 at = s.start + starts[0]
                 head = [c for c in counts if c.end <= at]
