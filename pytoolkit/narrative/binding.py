@@ -4,9 +4,13 @@ A percentage or a difference is only checkable once it is known what it was comp
 binding reads that from the sentence's structure, never from mere adjacency:
 
 - **groups**: a total and its parts — the total a “其中” list hangs on (in the same sentence, or
-  stated in the sentence before “其中…”), a bracketed breakdown (“基本支出307.55万元(工资福利支出
-  256.23万元、…)”), a list introduced by “主要用于以下方面:”, a list on the lines after “其中:”.
-  Parts take the role of their total unless their own clause names one (“年初预算为…”).
+  stated in the sentence before “其中…”/“分项情况是:”), a bracketed breakdown (“基本支出307.55万元
+  (工资福利支出256.23万元、…)”), a list introduced by “主要用于以下方面:”, a list on the lines after
+  “其中:”. Parts take the role of their total unless their own clause names one (“年初预算为…”).
+  A list nested in another (“…;公务用车…1618万元,其中:购置费414万元,…;运行费1204万元,…”) ends
+  where the sums of both lists hold. The changes of a list's items against 上年 (or 预算) form a
+  group of their own (role “change”) whose total is the change of the list's total; items that
+  each state a share with no total stated form a group whose whole is their sum.
 - **readings** of a stated percentage, difference or change: which operands it is a ratio or
   difference of. A share's whole is the whole it names (“占“三公”经费的”, “占基本支出预算”), else
   the total of its group, else the sum of its group's parts when the shares of the group add to
@@ -27,7 +31,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..metrics import format_wan
 from .claims import Claim, Extraction, Sentence, find_key
 from .text import heading, sub_heading
 
@@ -69,7 +72,7 @@ class Group:
     ex: Extraction
     total: Claim | None
     parts: list[Claim]
-    role: str
+    role: str  # 决算 | 预算 | 上年, or “change”: the total's change and the items' changes
     topic: str = ""  # words before the colon of a list with no total of its own
     certain: bool = True  # one list in its sentence: the parts are the parts of this total
     closed: bool = True  # the list ends where it is read to end (a shortfall is worth a 核实)
@@ -133,7 +136,6 @@ class Binder:
         for g in self.groups:
             for p in g.parts:
                 self._group_of.setdefault(id(p), g)
-        self._shares: dict[int, list[Claim]] = {}
 
     # -- structure ---------------------------------------------------------------------------
     def group_of(self, part: Claim) -> Group | None:
@@ -725,8 +727,3 @@ def _following_items(ex: Extraction, s: Sentence) -> list[Claim]:
                     out.append(c)
         li += 1
     return out
-
-
-def describe(o: Operand) -> str:
-    return o.label or format_wan(o.value)
-
