@@ -196,10 +196,16 @@ class Binder:
             return [Reading(p, "share", num, Operand.of(w), False, "占比") for w in list(found.values())[:3]]
         out: list[Reading] = []
         if key:
-            if g is not None and g.total is not None and g.total.key == key:
-                return [Reading(p, "share", num, Operand.of(g.total), g.certain, "占比")]
             role = "预算" if "预算" in named else part.role
             found = _named_wholes(ex, p, part, key, role)
+            if g is not None and g.total is not None and g.total.key == key:
+                # The list's total names the whole; another figure of that name in the sentence
+                # (“政府采购支出总额33509.75万元,其中授予中小企业…32407.19万元,…,其中授予小微企业
+                # …,占政府采购支出总额的8.2%”) is a second reading.
+                others = {w.value: w for w in found if w.sentence == p.sentence and w.value != g.total.value}
+                certain = g.certain and not others
+                return [Reading(p, "share", num, Operand.of(w), certain, "占比")
+                        for w in [g.total, *list(others.values())[:2]]]
             certain_possible = True
             if not found:
                 # The whole stated further on, or under the other role (a budget document that

@@ -187,3 +187,28 @@ def test_issue_budget_difference_is_no_conflict_with_the_actual_figures():
 ])
 def test_a_percentage_is_checked_at_the_places_it_is_written(text, expected):
     assert rules(text) == expected
+
+
+# 天水市幼儿园 2017 (http://www.kmxxf.com/jyj/info/1217/105784.htm, shown there in traditional
+# characters; transcribed in simplified): the issue's “完成年初预算100%” beside a stated excess, in
+# a published text.
+TIANSHUI = ("2017年度,本单位一般公共预算财政拨款支出总计1741.75万元,与上年相比减少53.7万元,降低2.99%;"
+            "完成年初预算100%,决算数大于预算数55.93万元,主要原因:2017年度62名职工工资调标个人部分增加。")
+
+
+def test_a_published_completion_of_100_beside_an_excess_is_an_error():
+    fs = findings(TIANSHUI)
+    assert [(f.rule, f.severity) for f in fs] == [("N.completion", Severity.ERROR)]
+    assert fs[0].expected == Decimal("103.32")
+
+
+# 财政部 2019 (https://bj.crntt.com/doc/93_15733_105827854_3_0719103159.html): a nested “其中” whose
+# share names the outer total.
+CAIZHENGBU = ("财政部2019年度政府采购支出总额33509.75万元,其中授予中小企业合同金额32407.19万元,占政府采购支出总额的96.7%,"
+              "其中授予小微企业合同金额2739.43万元,占政府采购支出总额的8.2%。")
+
+
+def test_a_share_naming_the_outer_total_of_a_nested_list_holds():
+    assert findings(CAIZHENGBU) == []
+    fs = findings(CAIZHENGBU.replace("8.2%", "8.9%"))  # changed: now true of neither total
+    assert [f.rule for f in fs] == ["N.share"]
