@@ -204,8 +204,8 @@ def test_a_published_completion_of_100_beside_an_excess_is_an_error():
 
 # 财政部 2019 (https://bj.crntt.com/doc/93_15733_105827854_3_0719103159.html): a nested “其中” whose
 # share names the outer total.
-CAIZHENGBU = ("财政部2019年度政府采购支出总额33509.75万元,其中授予中小企业合同金额32407.19万元,占政府采购支出总额的96.7%,"
-              "其中授予小微企业合同金额2739.43万元,占政府采购支出总额的8.2%。")
+CAIZHENGBU = ("财政部2019年度政府采购支出总额33509.75万元,其中授予中小企业合同金额32407.19万元,"
+              "占政府采购支出总额的96.7%,其中授予小微企业合同金额2739.43万元,占政府采购支出总额的8.2%。")
 
 
 def test_a_share_naming_the_outer_total_of_a_nested_list_holds():
