@@ -1,7 +1,7 @@
 """An arithmetic oracle for the narrative mutation bench, independent of the product's code.
 
 It reads the figures of a text with its own tokenizer (numbers with 万元/元/亿元/%) and lists the
-arithmetic identities among them that hold at the precision written (RULES §4: a figure written
+arithmetic identities among them that hold at the precision written (a figure written
 to k places is known to ±half a unit of its last place; a zero is exact):
 
 - a **sum**: an amount equals the sum of a run of at least two later amounts (every first, second or

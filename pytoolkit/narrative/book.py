@@ -1,7 +1,7 @@
 """Core layer (narrative): the figures of a 情况说明 against the book's tables and 绩效自评 forms.
 
 Where a figure of the text sits in the tables (``book_values``) follows the catalog's rows and
-columns (RULES.md §3, narrative ↔ table); every expected figure is computed by
+columns (the narrative ↔ table relations); every expected figure is computed by
 ``pytoolkit.metrics`` (completion rate, share, change) from the cells. A percentage of the text is
 recomputed on the same binding as the internal checks (``binding``): the figures it is bound to are
 looked up in the tables instead of taken from the text.
@@ -248,7 +248,7 @@ def check_table_percents(ctx: Context) -> Iterator[Finding]:
                       ex, p, expected, p.value)
 
 
-# 整体支出绩效自评表 column of each text key (RULES.md §1; see samples.data on how PE is filled).
+# 整体支出绩效自评表 column of each text key (see samples.data on how PE is filled).
 _PE_COLUMN = {
     "收入总计": "收入合计", "一般公共预算财政拨款收入": "公共财政拨款", "政府性基金收入": "政府基金拨款",
     "本年支出合计": "支出合计", "基本支出": "基本支出", "项目支出": "项目支出", "人员经费": "人员支出",

@@ -1,21 +1,21 @@
 """Core layer (narrative): check the figures of a 情况说明 — within the text, and against a book.
 
-Within the text (RULES.md §4), on the bindings of ``binding``: parts sum to their stated total,
+Within the text, on the bindings of ``binding``: parts sum to their stated total,
 shares of one whole add to 100, 完成率 / 占比 / 增减率 / 差值 recomputed from the figures they are
 bound to, direction words agree with the sign, no percentage from a zero base, 收入总计 = 支出总计,
 the completion rate agrees with “决算数大于/小于/等于年初预算数”, one figure stated twice is stated
 alike, counts agree, 类/款/项 labels match the code list. Against a book (``book``): every amount
 and percentage against the public tables and the 绩效自评 forms.
 
-Tolerances follow from what is written (RULES.md §4): a stated percentage holds when some rounding
-half up of the true ratio at the places written (“31%”, “29.2%”, “47.04%”) gives it, the ratio
-being bounded by ±half a unit of the last written place of each amount; a percentage that is the
-ratio cut off instead of rounded is reported as truncated; n rounded addends may differ from their
-rounded total by n × 0.005 of the written unit. A figure whose binding is certain and fails is an
-error; one whose binding is only plausible and fails is a 核实 (warning).
+Tolerances follow from what is written (published figures are themselves rounded): a stated
+percentage holds when some rounding half up of the true ratio at the places written (“31%”,
+“29.2%”, “47.04%”) gives it, the ratio being bounded by ±half a unit of the last written place of
+each amount; a percentage that is the ratio cut off instead of rounded is reported as truncated; n
+rounded addends may differ from their rounded total by n half units. A figure whose binding is
+certain and fails is an error; one whose binding is only plausible and fails is a 核实 (warning).
 
 Each check is a registered function returning findings; a check that crashes becomes an error
-finding and the others still run (DESIGN.md “Findings are data”). Every expected figure comes
+finding and the others still run (findings are data). Every expected figure comes
 from ``pytoolkit.metrics``.
 """
 
@@ -139,7 +139,7 @@ def _subject(c: Claim) -> str:
 
 # -- tolerances ---------------------------------------------------------------------------------
 def bounds(num: Decimal, num_half: Decimal, den: Decimal, den_half: Decimal) -> tuple[Fraction, Fraction] | None:
-    """The range of |num| / |den| × 100 when each is only known to ±its half unit (RULES §4); None
+    """The range of |num| / |den| × 100 when each is only known to ±its half unit; None
     when the denominator's interval holds 0."""
     if abs(den) <= den_half:
         return None
@@ -160,7 +160,7 @@ def consistent(stated: Claim, rng: tuple[Fraction, Fraction] | None) -> bool:
 
 def truncated(stated: Claim, exact: Fraction) -> bool:
     """The figure is the exact ratio of the written figures cut off (not rounded) at the places
-    written (RULES §4: percentages are rounded half up)."""
+    written (percentages are rounded half up)."""
     scale = 10 ** stated.places
     cut = Fraction(math.trunc(abs(exact) * scale), scale)
     rounded = Fraction(math.floor(abs(exact) * scale + Fraction(1, 2)), scale)
@@ -173,7 +173,7 @@ def _pct(exact: Fraction, places: int = 2) -> Decimal:
 
 
 def tolerance(claims: Iterable[Claim]) -> Decimal:
-    # RULES §4: n rounded addends may differ from the rounded total by up to n × 0.005.
+    # n rounded addends may differ from their rounded total by up to n half units of the last place.
     return sum((c.half for c in claims), Decimal(0))
 
 
@@ -197,7 +197,7 @@ _LOOSE = "（若金额按所写精度舍入，如“4.5万元”可为4.45至4.5
 def judge(r: Reading) -> Verdict:
     """Whether the stated figure holds on this reading, and if not, what to say.
 
-    Two readings of precision (RULES §4): strict, where a 万元 figure written with fewer than 2
+    Two readings of precision: strict, where a 万元 figure written with fewer than 2
     places in a text that writes cents is read at 2 places (its zeros dropped), and loose, where
     every figure is known only to the places written. A figure that fails the loose reading is
     wrong (error); one that fails only the strict reading asks for a 核实.
@@ -424,7 +424,7 @@ _COMPARE_WORD = re.compile(r"决算数?\s*(大于|小于|等于|超过|低于|�
 
 @narrative_check("completion_word")
 def check_completion_words(ctx: Context) -> Iterator[Finding]:
-    """The comparison word of the sentence must agree with the stated rate (RULES §4)."""
+    """The comparison word of the sentence must agree with the stated rate (大于 ⇔ 决算 > 预算)."""
     for ex, c in ctx.claims():
         if c.kind != "percent" or c.relation != "completion" or c.each:
             continue

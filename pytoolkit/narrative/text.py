@@ -109,7 +109,7 @@ class Document:
 
 
 def scope_of(title: str) -> str:
-    """Which table a section's figures are read against (RULES.md §1), from its heading."""
+    """Which table a section's figures are read against from its heading."""
     t = normalize(title)
     if "三公" in t:
         return "T7"

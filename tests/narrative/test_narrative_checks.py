@@ -1,4 +1,4 @@
-"""Internal arithmetic of the text (RULES.md §4), one small text per rule."""
+"""Internal arithmetic of the text (the rounding rules of published figures), one small text per rule."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``pytoolkit narrative check|write``: exit codes, JSON shape (DESIGN.md), .docx in and out."""
+"""``pytoolkit narrative check|write``: exit codes, JSON shape, .docx in and out."""
 
 from __future__ import annotations
 
