@@ -280,11 +280,11 @@ class Binder:
             for sign in signs:
                 if budget is not None:
                     a = Operand(budget.value + sign * d.value, budget.half + d.half, (budget, d),
-                                f"（{wan(budget)}{'+' if sign > 0 else '−'}{wan(d)}）")
+                                f"（{wan(budget)}{'＋' if sign > 0 else '－'}{wan(d)}）")
                     out.append(Reading(p, "completion", a, Operand.of(budget), len(signs) == 1, what))
                 else:
                     b = Operand(actual.value - sign * d.value, actual.half + d.half, (actual, d),
-                                f"（{wan(actual)}{'−' if sign > 0 else '+'}{wan(d)}）")
+                                f"（{wan(actual)}{'－' if sign > 0 else '＋'}{wan(d)}）")
                     out.append(Reading(p, "completion", Operand.of(actual), b, len(signs) == 1, what))
             return out
         return []
@@ -308,7 +308,7 @@ class Binder:
             return []
         signed = d.value if d.direction == "增加" else -d.value
         prior = Operand(current.value - signed, current.half + d.half, (current, d),
-                        f"（{wan(current)}{'−' if signed >= 0 else '+'}{wan(d)}）")
+                        f"（{wan(current)}{'－' if signed >= 0 else '＋'}{wan(d)}）")
         return [Reading(p, "rate", Operand.of(d), prior, True, "增减率")]
 
     def _rate(self, ex: Extraction, p: Claim) -> list[Reading]:
@@ -330,7 +330,7 @@ class Binder:
             if current is None or prior is None or current.key != prior.key:
                 return []
             diff = Operand(current.value - prior.value, current.half + prior.half, (current, prior),
-                           f"（{wan(current)}−{wan(prior)}）")
+                           f"（{wan(current)}－{wan(prior)}）")
             return [Reading(p, "rate", _abs(diff), Operand.of(prior), True, what)]
         stated_prior = _nearest([c for c in before if c.end <= d.start],
                                 lambda c: c.is_level and c.role == ("预算" if d.base == "预算" else "上年")
@@ -353,7 +353,7 @@ class Binder:
         out = []
         for c in currents:
             prior = Operand(c.value - signed, c.half + d.half, (c, d),
-                            f"（{wan(c)}{'−' if signed >= 0 else '+'}{wan(d)}）")
+                            f"（{wan(c)}{'－' if signed >= 0 else '＋'}{wan(d)}）")
             out.append(Reading(p, "rate", Operand.of(d), prior, certain, what))
         return out
 
