@@ -19,7 +19,8 @@ from ..metrics import change, completion_rate, format_percent, format_wan, round
 from ..model import Book, Table
 from ..tables.catalog import SUMMARY_UNIT, T7_COLUMNS
 from .binding import part_of, wan
-from .checks import (
+from .claims import Claim, find_key
+from .context import (
     TABLE_SCOPES,
     Context,
     finding,
@@ -29,7 +30,6 @@ from .checks import (
     tolerance,
     truncated,
 )
-from .claims import Claim, find_key
 
 _HALF = Decimal("0.005")
 # The text's names of the 三公 figures are the 三公 table's column names; 三公经费 is its 合计.

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
@@ -32,98 +32,29 @@ from ..findings import Finding, Location, Severity
 from ..metrics import format_amount, format_percent, format_wan, grade, round_half_up
 from ..model import Book
 from ..tables import codes
-from .binding import Binder, Group, Reading, list_starts, part_of, wan
+from . import book as _book  # noqa: F401  (registers the checks against the book)
+from .binding import Group, Reading, list_starts, part_of, wan
 from .claims import Claim, Extraction, extract, find_key, levels_of
+from .context import (
+    CHECKS,
+    GROUP,
+    RULES,
+    SANGONG,
+    TABLE_SCOPES,
+    Context,
+    bounds,
+    consistent,
+    finding,
+    narrative_check,
+    quote,
+    rate_after,
+    scores,
+    tolerance,
+    truncated,
+)
 from .text import Document
 
-GROUP = "情况说明"
-
-# Rule ids and their Chinese titles; ids are stable and never reused for another meaning.
-RULES: dict[str, str] = {
-    "N.sum": "分项之和应等于所述总数",
-    "N.share": "占比应与所述金额相符",
-    "N.share_total": "同一总体的各项占比之和应为100%",
-    "N.completion": "完成预算百分比应与所述预算数、决算数相符",
-    "N.completion_word": "完成预算百分比应与“决算数大于/小于/等于年初预算数”一致",
-    "N.change": "增减额、增减率应与所述金额相符",
-    "N.difference": "决算数与预算数的差额应与所述金额相符",
-    "N.direction": "增减方向的用词应一致",
-    "N.zero_base": "预算或上年数为0时不应计算百分比",
-    "N.truncated": "百分比应四舍五入，不应截断",
-    "N.balance": "收入总计应等于支出总计",
-    "N.conflict": "同一事项在不同位置的数字应一致",
-    "N.count": "数量前后应一致",
-    "N.label": "科目名称与类、款、项层级应一致",
-    "N.grade": "评价等次应与得分一致",
-    "N.table.amount": "金额应与公开表一致",
-    "N.table.percent": "百分比应与按公开表计算的结果一致",
-    "N.table.change": "比上年增减应与公开表一致",
-    "N.pe": "应与整体支出绩效自评表一致",
-    "N.pp": "应与项目支出绩效自评表一致",
-    "N.crash": "情况说明检查程序出错",
-}
-
-SANGONG = ("三公经费", "因公出国(境)费", "公务用车购置及运行维护费", "公务用车购置费", "公务用车运行维护费",
-           "公务接待费")
-TABLE_SCOPES = ("T1", "T4", "T5", "T7", "T8", "T9", "")
-# Keys that name no single table figure (a 专项 of several, a procurement total).
-NOT_TABLE_KEYS = frozenset({"", "专项经费", "政府采购", "会议费", "培训费", "机关运行经费"})
-
-
-# -- context ------------------------------------------------------------------------------------
-@dataclass
-class Context:
-    extractions: list[Extraction]
-    book: Book | None = None
-    year: int | None = None
-    binder: Binder = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.binder = Binder(self.extractions)
-
-    @property
-    def groups(self) -> list[Group]:
-        return self.binder.groups
-
-    def group_of(self, part: Claim) -> Group | None:
-        return self.binder.group_of(part)
-
-    def claims(self) -> Iterator[tuple[Extraction, Claim]]:
-        for ex in self.extractions:
-            for c in ex.claims:
-                yield ex, c
-
-
-CHECKS: list[tuple[str, Callable[[Context], Iterable[Finding]]]] = []
-
-
-def narrative_check(name: str):
-    def register(fn):
-        CHECKS.append((name, fn))
-        return fn
-    return register
-
-
-def _quote(ex: Extraction, c: Claim | None, sentence: int | None = None) -> tuple[int, str]:
-    sid = c.sentence if c is not None else sentence
-    s = ex.sentence(sid) if sid is not None else None
-    if s is None:
-        line = ex.doc.lines[c.line_index] if c is not None else ex.doc.lines[0]
-        return line.number, line.text.strip()[:80]
-    line = ex.doc.lines[s.line_index]
-    text = line.original(s.start, s.end).strip()
-    if len(text) > 80 and c is not None:
-        a = max(s.start, c.start - 40)
-        text = "…" + line.original(a, min(s.end, c.end + 30)).strip() + "…"
-    return line.number, text
-
-
-def finding(rule: str, severity: Severity, message: str, ex: Extraction, c: Claim | None,
-            expected: Decimal | None = None, actual: Decimal | None = None, sentence: int | None = None) -> Finding:
-    """A finding located at ``c`` (file, line and the quoted sentence)."""
-    line, text = _quote(ex, c, sentence)
-    return Finding(rule, severity, message, Location(file=ex.doc.name, line=line, text=text), expected, actual,
-                   table=GROUP)
+__all__ = ["CHECKS", "RULES", "Context", "check", "judge"]
 
 
 def _exact_wan(x: Decimal) -> str:
@@ -137,44 +68,9 @@ def _subject(c: Claim) -> str:
     return f"“{key}”" if key else ""
 
 
-# -- tolerances ---------------------------------------------------------------------------------
-def bounds(num: Decimal, num_half: Decimal, den: Decimal, den_half: Decimal) -> tuple[Fraction, Fraction] | None:
-    """The range of |num| / |den| × 100 when each is only known to ±its half unit; None
-    when the denominator's interval holds 0."""
-    if abs(den) <= den_half:
-        return None
-    n, d = abs(Fraction(num)), abs(Fraction(den))
-    nh, dh = Fraction(num_half), Fraction(den_half)
-    low = max(n - nh, Fraction(0)) * 100 / (d + dh)
-    high = (n + nh) * 100 / (d - dh)
-    return low, high
-
-
-def consistent(stated: Claim, rng: tuple[Fraction, Fraction] | None) -> bool:
-    """Some ratio in ``rng`` rounds half up, at the places written, to the stated percentage."""
-    if rng is None:
-        return True
-    v, h = Fraction(stated.value), Fraction(stated.half)
-    return v + h > rng[0] and v - h <= rng[1]
-
-
-def truncated(stated: Claim, exact: Fraction) -> bool:
-    """The figure is the exact ratio of the written figures cut off (not rounded) at the places
-    written (percentages are rounded half up)."""
-    scale = 10 ** stated.places
-    cut = Fraction(math.trunc(abs(exact) * scale), scale)
-    rounded = Fraction(math.floor(abs(exact) * scale + Fraction(1, 2)), scale)
-    return Fraction(stated.value) == cut and cut != rounded
-
-
 def _pct(exact: Fraction, places: int = 2) -> Decimal:
     scale = 10 ** places
     return Decimal(math.floor(abs(exact) * scale + Fraction(1, 2))).scaleb(-places)
-
-
-def tolerance(claims: Iterable[Claim]) -> Decimal:
-    # n rounded addends may differ from their rounded total by up to n half units of the last place.
-    return sum((c.half for c in claims), Decimal(0))
 
 
 # -- derived figures: shares, completion rates, rates of change, changes, differences ----------------
@@ -357,7 +253,7 @@ def check_topic_lists(ctx: Context) -> Iterator[Finding]:
         s = sum((p.value for p in g.parts), Decimal(0))
         if abs(s - total.value) > tolerance(g.parts):
             word = "大于" if s > total.value else "小于"
-            line, _ = _quote(g.ex, total)
+            line, _ = quote(g.ex, total)
             yield finding(
                 "N.sum", Severity.ERROR if s > total.value else Severity.WARNING,
                 f"所列{len(g.parts)}项支出合计{format_wan(s)}，{word}第{line}行所述{wan(total)}，"
@@ -459,17 +355,6 @@ def check_completion_words(ctx: Context) -> Iterator[Finding]:
             yield finding("N.completion_word", Severity.ERROR if certain else Severity.WARNING,
                           f"完成预算{c.written}，却写“决算数{m.group(1)}年初预算数”，应为“决算数{implied}年初预算数”。",
                           ex, c, None, c.value)
-
-
-def rate_after(ex: Extraction, d: Claim) -> Claim | None:
-    claims = ex.in_sentence(d.sentence)
-    i = next((k for k, c in enumerate(claims) if c is d), None)
-    if i is None or i + 1 >= len(claims):
-        return None
-    nxt = claims[i + 1]
-    if nxt.kind == "percent" and nxt.relation == "rate" and nxt.segment == d.segment:
-        return nxt
-    return None
 
 
 @narrative_check("direction")
@@ -580,7 +465,7 @@ def check_conflicts(ctx: Context) -> Iterator[Finding]:
             continue
         if ex0 is ex and first.sentence == c.sentence and c.key_from != "clause":
             continue  # “一般公共预算拨款17000元,财政专户管理的资金安排0元”: a subject of its own
-        line, _ = _quote(ex0, first)
+        line, _ = quote(ex0, first)
         where = f"第{line}行" if ex0 is ex else f"{ex0.doc.name}第{line}行"
         what = f"比上年{c.direction}" if c.relation == "change" else ""
         yield finding("N.conflict", Severity.WARNING,
@@ -599,7 +484,7 @@ def check_conflicts(ctx: Context) -> Iterator[Finding]:
                 continue
             if _same(t, p) and t.direction == p.direction:
                 continue
-            line, _ = _quote(ex2, p)
+            line, _ = quote(ex2, p)
             yield finding("N.conflict", Severity.WARNING,
                           f"“三公”经费比上年{t.direction}{wan(t)}，而{ex2.doc.name}第{line}行{p.key}（本年{wan(now_p)}，"
                           f"即“三公”经费的全部）比上年{p.direction}{wan(p)}，两处同比说法不一致，请核实。",
@@ -654,7 +539,7 @@ def check_counts(ctx: Context) -> Iterator[Finding]:
                 for g in ctx.groups:
                     if g.total is not None and g.total.value == amount.value and len(g.parts) != c.value \
                             and len(g.parts) >= 2:
-                        line, _ = _quote(g.ex, g.total)
+                        line, _ = quote(g.ex, g.total)
                         yield finding("N.count", Severity.WARNING,
                                       f"文中称项目{c.written}、涉及资金{wan(amount)}，而{g.ex.doc.name}第{line}行"
                                       f"将{wan(g.total)}列为{len(g.parts)}项专项，请核实项目个数。",
@@ -696,16 +581,6 @@ def _norm_name(name: str) -> str:
     return name.strip().replace("与", "和").replace("（", "(").replace("）", ")")
 
 
-_SCORE = re.compile(r"(整体支出|项目支出|项目)?[^。]{0,20}?(?:综合)?得分(?:为)?\s*(\d+(?:\.\d+)?)\s*分"
-                    r"(?:[^。]{0,8}?等次(?:为|:)?\s*(优秀|良好|中等|优|良|中|差))?")
-
-
-def scores(ex: Extraction) -> Iterator[tuple[int, re.Match[str]]]:
-    for s in ex.sentences:
-        for m in _SCORE.finditer(s.norm):
-            yield s.id, m
-
-
 @narrative_check("grade")
 def check_grades(ctx: Context) -> Iterator[Finding]:
     for ex in ctx.extractions:
@@ -724,8 +599,6 @@ def check_grades(ctx: Context) -> Iterator[Finding]:
 def check(documents: Document | list[Document], book: Book | None = None) -> list[Finding]:
     """Every finding on ``documents`` (checked together, as one disclosure) and, with ``book``,
     against its tables and 绩效自评 forms. Never raises on odd text."""
-    from . import book as _book  # noqa: F401  (registers the checks against the book)
-
     docs = [documents] if isinstance(documents, Document) else list(documents)
     year = book.year if book is not None else None
     ctx = Context([extract(d, year) for d in docs], book, year=year)
