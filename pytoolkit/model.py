@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from .tables.catalog import TableDef
+if TYPE_CHECKING:  # the model holds a table's definition without importing the catalog
+    from .tables.catalog import TableDef
 
 # What an earlier version wrote in row 1 of every sheet it made (校验结果, 预算与决算, the ribbon's
 # sheets). Such sheets are still told apart; new ones carry an invisible mark instead
@@ -71,6 +72,49 @@ class Row:
         return self.values.get(column)
 
 
+class ColumnNote(NamedTuple):
+    """How the recogniser read one column of a table: its header and the standard column it is
+    (``key``), or why it was not read as amounts (``note``)."""
+
+    col: int  # 0-based
+    header: str  # the header path, "预算数›公务用车购置及运行维护费›小计"
+    key: str = ""  # standard column key; "" when not an amount column
+    note: str = ""
+
+
+class RowNote(NamedTuple):
+    """How the recogniser read one row: the standard row it is (``key``), or why it was skipped."""
+
+    row: int  # 0-based
+    label: str
+    key: str = ""
+    note: str = ""
+
+
+@dataclass(slots=True)
+class Recognition:
+    """The recogniser's account of one table: where it is, what each row and column was taken
+    for, what was skipped and why, and the amounts it could not map (``validate --explain``,
+    the annotated copy's 识别说明 sheet)."""
+
+    first_row: int  # the title row (0-based)
+    last_row: int  # the last row read (0-based, inclusive)
+    first_col: int
+    last_col: int
+    header_rows: tuple[int, int] = (0, 0)  # [first header row, first data row)
+    columns: list[ColumnNote] = field(default_factory=list)
+    rows: list[RowNote] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+    amounts: int = 0  # non-blank amount cells mapped to a standard row and column
+    unmapped: list[CellRef] = field(default_factory=list)  # numbers in the area mapped to nothing
+    ended_by: str = ""  # why the table's rows end here
+    layout: str = ""  # which variant of the form was recognised (T7: 预算决算分块, 竖排, …)
+
+    @property
+    def area(self) -> str:
+        return f"{column_letter(self.first_col)}{self.first_row + 1}:{column_letter(self.last_col)}{self.last_row + 1}"
+
+
 @dataclass(slots=True)
 class Table:
     tdef: TableDef
@@ -85,6 +129,8 @@ class Table:
     # Columns of figures derived from the amounts (完成率, 增减额, 增减率; tables.derived_columns):
     # column index → header path, as the recogniser found them.
     derived_columns: dict[int, list[str]] = field(default_factory=dict)
+    unit_name: str = ""  # the 单位/部门 line printed with this table, if any
+    record: Recognition | None = None
 
     @property
     def id(self) -> str:

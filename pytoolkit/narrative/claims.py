@@ -135,10 +135,10 @@ def _specific_patterns() -> list[tuple[str, re.Pattern[str]]]:
         ("年末结转和结余", r"年末(?:财政拨款)?结转和?结余"),
     ]
     out = [(key, re.compile(p)) for key, p in pairs]
-    for code, entry in codes.FUNCTION_CODES.items():
+    for code in codes.FUNCTION_CODES:
         if len(code) != 3:
             continue
-        names = {entry} if isinstance(entry, str) else {n for _, n in entry}
+        names = set(codes.all_names(code))
         alts = "|".join(re.escape(n).replace("和", "[和与]") for n in sorted(names, key=len, reverse=True))
         out.append((f"class:{code}", re.compile(alts)))
     return out

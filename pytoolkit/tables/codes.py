@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-# code -> name, or code -> ((first_year, name), ...) where the name changed.
+# code -> name, or code -> ((first_year, name), ...) where the name changed (None: the code is
+# no longer in the list from that year). Sources: 财政部 政府收支分类科目 of each year.
 FUNCTION_CODES: dict[str, str | tuple[tuple[int, str], ...]] = {
     "201": "一般公共服务支出",
     "20101": "人大事务",
@@ -48,7 +49,7 @@ FUNCTION_CODES: dict[str, str | tuple[tuple[int, str], ...]] = {
     "2120804": "农村基础设施建设支出",
     "213": "农林水支出",
     "214": "交通运输支出",
-    "215": "资源勘探信息等支出",
+    "215": ((2018, "资源勘探信息等支出"), (2019, "资源勘探工业信息等支出")),
     "216": "商业服务业等支出",
     "217": "金融支出",
     "219": "援助其他地区支出",
@@ -57,7 +58,8 @@ FUNCTION_CODES: dict[str, str | tuple[tuple[int, str], ...]] = {
     "22102": "住房改革支出",
     "2210201": "住房公积金",
     "2210203": "购房补贴",
-    "222": "粮油物资储备支出",
+    "222": ((2018, "粮油物资储备支出"), (2019, "粮油物资储备支出")),
+    "223": "国有资本经营预算支出",
     "224": ((2019, "灾害防治及应急管理支出"),),
     "227": "预备费",
     "229": "其他支出",
@@ -65,6 +67,8 @@ FUNCTION_CODES: dict[str, str | tuple[tuple[int, str], ...]] = {
     "231": "债务还本支出",
     "232": "债务付息支出",
     "233": "债务发行费用支出",
+    # 抗疫特别国债 (2020): the class holds money in the books of 2020 to 2025; gone after.
+    "234": ((2020, "抗疫特别国债安排的支出"), (2026, None)),
 }
 
 ECONOMIC_CODES: dict[str, str] = {
@@ -139,15 +143,47 @@ def function_name(code: str, year: int) -> str | None:
     return name
 
 
-def code_for_class_name(name: str) -> str | None:
-    """The 3-digit 功能分类 类 code whose name (in any year) is ``name``."""
+def classes(year: int | None) -> dict[str, str]:
+    """The 功能分类 类 of ``year``'s edition: code → name (every class ever listed when the year is
+    unknown, with its latest name)."""
+    out = {}
     for code, entry in FUNCTION_CODES.items():
         if len(code) != 3:
             continue
-        names = (entry,) if isinstance(entry, str) else tuple(n for _, n in entry)
-        if name in names:
-            return code
-    return None
+        if isinstance(entry, str):
+            out[code] = entry
+            continue
+        name = function_name(code, year) if year is not None else next(
+            (n for _, n in reversed(entry) if n), None)
+        if name:
+            out[code] = name
+    return out
+
+
+def all_names(code: str) -> tuple[str, ...]:
+    """Every name ``code`` has had (in order of the years)."""
+    entry = FUNCTION_CODES.get(code)
+    if entry is None:
+        return ()
+    return (entry,) if isinstance(entry, str) else tuple(dict.fromkeys(n for _, n in entry if n))
+
+
+def class_names() -> dict[str, str]:
+    """Every name a 功能分类 类 has had → its code (forms name classes without codes: T1, T4)."""
+    out = {}
+    for code, entry in FUNCTION_CODES.items():
+        if len(code) == 3:
+            for name in (entry,) if isinstance(entry, str) else (n for _, n in entry if n):
+                out[name] = code
+    return out
+
+
+def code_for_class_name(name: str) -> str | None:
+    """The 3-digit 功能分类 类 code whose name (in any year) is ``name``."""
+    return _CLASS_NAMES.get(name)
+
+
+_CLASS_NAMES = class_names()
 
 
 def is_code(text: str) -> bool:

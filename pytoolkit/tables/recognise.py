@@ -3,7 +3,12 @@
 Nothing here relies on sheet names or fixed positions. A table is found by its title, its
 unit line (元/万元), its header rows (merged cells filled, so every column has a header path
 such as 收入 › 项目 or 预算数 › 公务用车购置及运行维护费 › 小计), and its rows by 科目编码 (one
-column, or 类/款/项 split over three) or by the fixed labels of the official form.
+column, or 类/款/项 split over three) or by the fixed labels of the official form. Every wording
+comes from the catalog (``tables.catalog``), extended by the user's alias file.
+
+Each table keeps a ``Recognition`` record: its area, what each row and column was taken for,
+what was skipped (栏次/行次 numbers, notes, counts) and every number in the area that maps to no
+standard row and column. Those are reported in one finding per table, never dropped silently.
 """
 
 from __future__ import annotations
@@ -15,26 +20,22 @@ from decimal import Decimal
 from ..errors import ValueParseError
 from ..findings import Finding, Location, Severity
 from ..metrics import to_decimal
-from ..model import TOOLKIT_MARKER, Book, Cell, CellRef, Row, Sheet, Table
+from ..model import TOOLKIT_MARKER, Book, Cell, CellRef, ColumnNote, Recognition, Row, RowNote, Sheet, Table
 from . import catalog, codes
-from .catalog import CODED, FIXED, SUMMARY_UNIT, RowDef, TableDef, normalise_label
+from .catalog import CODED, FIXED, SUMMARY_UNIT, Aliases, RowDef, TableDef, normalise_label
 from .derived_columns import derived_kind
 
 WAN = Decimal(10000)
-_TITLES = sorted(
-    ((normalise_label(t), tdef) for tdef in catalog.ALL_TABLES for t in (tdef.title, *tdef.title_aliases)),
-    key=lambda item: -len(item[0]),
-)
 _UNIT = re.compile(r"(?:金额)?单位[:：]\s*(万元|元|亿元)")
+_UNIT_SPLIT = re.compile(r"(?:金额)?单位[:：]|计量单位")
 _YEAR = re.compile(r"(20\d{2})\s*年")
-_CODE_WORDS = {"科目编码", "功能分类科目编码", "经济分类科目编码", "编码", "科目代码", "代码"}
-_SPLIT_WORDS = ("类", "款", "项")
-_LABEL_WORDS = {"科目名称", "项目", "名称", "功能分类科目名称", "经济分类科目名称", "支出功能分类科目",
-                "项目(按功能分类)", "项目(按经济分类)", "机构名称", "支出内容"}
-_IGNORED_WORDS = {"行次", "栏次", "会计凭证号", "备注"}
-_TOTAL_LABELS = {"合计", "总计"}
-_EMPTY_NOTE = re.compile(r"(无|未发生).{0,30}(收入|支出)|空表")
+_SIDES = ("收入", "支出", "人员经费", "公用经费")
+_EMPTY_NOTE = re.compile(catalog.EMPTY_STATEMENTS)
 _CODE_CLEAN = re.compile(r"[\s'’‘`]")
+# Text that reads as a number: digits with separators, a sign or accounting brackets.
+_NUMBER_TEXT = re.compile(r"^\s*[-+(（]?\s*[\d,，]*[\d.．]\d*\s*[)）]?\s*$")
+_SUB_ROW_PREFIX = ("其中", "含:", "含")
+_TITLE_BLOCK_WORDS = ("部门", "单位", "公开", "编制单位", "填报单位")
 
 
 @dataclass
@@ -116,16 +117,67 @@ class _Grid:
         span = self.merged_span.get((r, c))
         return (span[1] if span else c) + 1
 
+    def numbers(self, r: int) -> list[tuple[int, object]]:
+        """Row r's number cells (not bool), in column order."""
+        row = self.cells[r] if r < self.height else ()
+        return [(c, v) for c, v in enumerate(row) if (v.__class__ is float or v.__class__ is int)]
+
+    def is_numbering_row(self, r: int) -> bool:
+        """A 栏次/行次 row: the columns numbered 1, 2, 3 … (with or without the word 栏次), or the
+        word 栏次/行次 among its texts. Its numbers are never amounts."""
+        texts = self.row_texts(r)
+        for _, t in texts:
+            if normalise_label(t) in catalog.NUMBERING_HEADERS:
+                return True
+        nums = self.numbers(r)
+        if len(nums) < 3 or any(not _is_numbering_text(t) for _, t in texts):
+            return False
+        values = [v for _, v in nums]
+        return all(v == int(v) for v in values) and [int(v) for v in values] == list(
+            range(int(values[0]), int(values[0]) + len(values))) and values[0] in (1, 1.0)
+
+
+def _is_numbering_text(text: str) -> bool:
+    """Texts a 栏次 row may hold besides its numbers: nothing but the word, or a header label."""
+    t = normalise_label(text)
+    return t in catalog.NUMBERING_HEADERS or t in catalog.LABEL_HEADERS or t.isdigit()
+
+
+class _Vocabulary:
+    """The catalog's wordings (with the alias file's) in the forms the recogniser compares."""
+
+    def __init__(self, aliases: Aliases | None = None) -> None:
+        self.tables = catalog.with_aliases(aliases)
+        self.titles = sorted(((normalise_label(t), tdef) for tdef in self.tables
+                              for t in (tdef.title, *tdef.title_aliases)), key=lambda item: -len(item[0]))
+        self.classes = dict(codes.class_names())
+        if aliases:
+            self.classes.update({normalise_label(k): v for k, v in aliases.classes.items()})
+        self.classes = {normalise_label(k): v for k, v in self.classes.items()}
+
+
+_DEFAULT_VOCABULARY: list[_Vocabulary] = []
+
+
+def _vocabulary(aliases: Aliases | None) -> _Vocabulary:
+    if aliases:
+        return _Vocabulary(aliases)
+    if not _DEFAULT_VOCABULARY:
+        _DEFAULT_VOCABULARY.append(_Vocabulary())
+    return _DEFAULT_VOCABULARY[0]
+
 
 class _Recogniser:
-    def __init__(self, book: Book) -> None:
+    def __init__(self, book: Book, vocabulary: _Vocabulary) -> None:
         self.book = book
+        self.vocab = vocabulary
         self.findings: list[Finding] = []
         self.file = book.path.name
         # Per table: amounts stored as text, and amount cells inside a merged area (reported once
         # per table, after it is read).
         self.text_numbers: list[CellRef] = []
         self.merged_amounts: list[CellRef] = []
+        self.rec: Recognition = Recognition(0, 0, 0, 0)
 
     # -- findings -------------------------------------------------------------------------
     def find(self, rule: str, severity: Severity, message: str, ref: CellRef | None,
@@ -142,6 +194,17 @@ class _Recogniser:
                       "写在表格上方。", None)
         self.book.findings.extend(self.findings)
 
+    def title_of(self, text: str) -> TableDef | None:
+        if len(text) > 80:
+            return None
+        norm = normalise_label(text)
+        if norm.startswith(catalog.NOTE_PREFIXES) or norm.startswith(("注", "说明")) or _EMPTY_NOTE.search(norm):
+            return None  # a note or a statement naming the table is not its title
+        for title, tdef in self.vocab.titles:
+            if title in norm:
+                return tdef
+        return None
+
     def sheet(self, sheet: Sheet) -> None:
         if sheet.toolkit or (sheet.cells and TOOLKIT_MARKER in sheet.cells[0]):
             return  # the toolkit's own output (校验结果, 预算与决算, …), not the unit's data
@@ -153,16 +216,11 @@ class _Recogniser:
                     if r < 8:  # 单位名称/年度 sit on a cover sheet or a table's 部门 line
                         self.book_facts(grid, r, c, text)
                     continue
-                if len(text) > 80:
-                    continue
-                norm = normalise_label(text)
-                for title, tdef in _TITLES:
-                    if title in norm:
-                        titles.append((r, c, tdef, text))
-                        break
-                else:
-                    if r < 8:
-                        self.book_facts(grid, r, c, text)
+                tdef = self.title_of(text)
+                if tdef is not None:
+                    titles.append((r, c, tdef, text))
+                elif r < 8:
+                    self.book_facts(grid, r, c, text)
         if len(titles) >= 3 and titles[-1][0] - titles[0][0] < len(titles) + 2:
             return  # a table of contents (目录): titles one under another, no tables
         # A form's title may repeat inside it (e.g. a caption); keep the first of each id in a run.
@@ -178,8 +236,12 @@ class _Recogniser:
             table.year = int(m.group(1)) if m else None
             before = len(self.findings)
             self.text_numbers, self.merged_amounts = [], []
+            self.rec = table.record = Recognition(r, r, c, c)
+            self.rec.ended_by = "下一张表的表名" if i + 1 < len(kept) else "工作表末尾"
             try:
                 ok = self.table(grid, table, r, end)
+                if ok and tdef.id not in ("PE", "PP"):
+                    self.account(grid, table)
             except Exception as exc:  # a recogniser bug must not lose the rest of the book
                 self.find("recognise.failed", Severity.ERROR,
                           f"工作表“{sheet.name}”中的“{tdef.title}”识别失败：{exc}", table.title_ref, tdef.id)
@@ -213,19 +275,14 @@ class _Recogniser:
         """单位名称 and 年度 from a cover sheet or a 部门 line."""
         if self.book.unit_name and self.book.year is not None:
             return
-        norm = normalise_label(text)
-        for label in ("单位名称", "部门名称", "部门(单位)名称", "部门", "单位"):
-            if norm.startswith(label + ":") and len(norm) > len(label) + 1 and not self.book.unit_name:
-                value = norm[len(label) + 1:]
-                if not _UNIT.search(text) and value not in ("万元", "元"):
-                    self.book.unit_name = value
-                return
-            if norm == label and not self.book.unit_name:
-                nxt = grid.raw(r, grid.right_of(r, c))
-                if isinstance(nxt, str) and nxt.strip():
-                    self.book.unit_name = nxt.strip()
+        if not self.book.unit_name:
+            name = _unit_name(grid, r, c, text)
+            if name is not None:
+                if name:
+                    self.book.unit_name = name
                 return
         if self.book.year is None:
+            norm = normalise_label(text)
             m = _YEAR.search(text)
             if m and ("年度" in text or norm.startswith("年度")):
                 self.book.year = int(m.group(1))
@@ -254,24 +311,35 @@ class _Recogniser:
             return self.pe(grid, table, r0 + 1, end)
         if table.tdef.id == "PP":
             return self.pp(grid, table, r0 + 1, end)
-        return self.grid_table(grid, table, r0 + 1, end)
+        ok = self.grid_table(grid, table, r0 + 1, end)
+        if ok:
+            self.cell_aliases(table)
+        return ok
 
     def unit_line(self, grid: _Grid, table: Table, r0: int, end: int) -> None:
+        """The money unit (元/万元) and the unit's name printed with the table (部门：…)."""
+        found = False
         for r in range(r0, min(r0 + 6, end)):
-            for _, text in grid.row_texts(r):
+            for c, text in grid.row_texts(r):
+                if not table.unit_name:
+                    name = _unit_name(grid, r, c, text)
+                    if name:
+                        table.unit_name = name
                 m = _UNIT.search(text)
-                if m:
+                if m and not found:
                     table.money_unit = m.group(1)
-                    return
-        self.find("recognise.no_unit", Severity.WARNING,
-                  f"“{table.tdef.title}”没有找到单位行（如“单位：万元”），按万元处理。", table.title_ref,
-                  table.tdef.id)
+                    found = True
+        if not found:
+            self.find("recognise.no_unit", Severity.WARNING,
+                      f"“{table.tdef.title}”没有找到单位行（如“单位：万元”），按万元处理。", table.title_ref,
+                      table.tdef.id)
 
     def header_rows(self, grid: _Grid, start: int, end: int, tdef: TableDef) -> tuple[int, int]:
         """(first header row, first data row) after the title block.
 
-        Header rows hold only header texts (merged cells filled); the first row with a number, a
-        code, a known row label, or nothing at all (a blank data row of an empty form) ends them.
+        Header rows hold only header texts (merged cells filled) and 栏次 rows; the first row with
+        an amount, a code, a known row label, or nothing at all (a blank data row of an empty form)
+        ends them.
         """
         first = None
         for r in range(start, end):
@@ -279,7 +347,7 @@ class _Recogniser:
             if first is None:
                 if not texts:
                     continue
-                if all(_UNIT.search(t) or normalise_label(t).startswith(("部门", "单位", "公开", "编制单位"))
+                if all(_UNIT.search(t) or normalise_label(t).startswith(_TITLE_BLOCK_WORDS)
                        or (t.strip().endswith("表") and "项目" not in t) for _, t in texts):
                     continue
                 first = r
@@ -293,29 +361,45 @@ class _Recogniser:
         texts = [t for _, t in grid.filled_texts(r)]
         if not texts and not any(v not in ("", None) for v in row):
             return True  # a blank row under the header: the data row of an empty form
-        if texts and texts[0] == "栏次":
+        if texts and texts[0] in catalog.NUMBERING_HEADERS:
             return False
-        if any(isinstance(v, float | int) and not isinstance(v, bool) for v in row):
+        if grid.is_numbering_row(r):
+            return False
+        if any(v.__class__ is float or v.__class__ is int for v in row):
             return True
         if any(codes.is_code(_CODE_CLEAN.sub("", t)) for t in texts):
             return True
         first = texts[0] if texts else ""
+        if _EMPTY_NOTE.search(first) or first.startswith(catalog.NOTE_PREFIXES):
+            return True  # a statement right under the header: the table is empty
         if tdef.kind == CODED:
-            return first in _TOTAL_LABELS or first in ("人员经费合计", "公用经费合计")
+            return first in catalog.TOTAL_LABELS or first in ("人员经费合计", "公用经费合计")
         if tdef.id in ("T1", "T4"):
-            return bool(self.fixed_row_key(tdef, first, "收入", set()) or codes.code_for_class_name(first))
+            return bool(self.fixed_row_key(tdef, first, "收入", set()) or self.vocab.classes.get(first))
         return False
 
     def header_paths(self, grid: _Grid, h0: int, h1: int) -> list[list[str]]:
         paths: list[list[str]] = [[] for _ in range(grid.width)]
         for r in range(h0, h1):
+            if grid.numbers(r) and grid.is_numbering_row(r):
+                self.rec.skipped.append((f"第{r + 1}行", "栏次行（列的编号），不是金额"))
+                continue  # 栏次 numbers are not header words
             for c, t in grid.filled_texts(r):
                 if c >= grid.width:
                     continue  # a merged area reaching past the last value column
                 path = paths[c]
-                if t not in ("其中", "其中:", "栏次") and (not path or path[-1] != t):
+                if t not in ("其中", "其中:") and (not path or path[-1] != t):
+                    if t == "栏次" and path:
+                        continue  # the 栏次 label of a numbering row under a named column
                     path.append(t)
         return paths
+
+    def tdef(self, tdef: TableDef) -> TableDef:
+        """The table's definition with the alias file's wordings."""
+        for t in self.vocab.tables:
+            if t.id == tdef.id:
+                return t
+        return tdef
 
     def match_column(self, tdef: TableDef, path: list[str], side: str = "") -> str | None:
         allowed = None
@@ -329,78 +413,140 @@ class _Recogniser:
                     continue
                 if element in names:
                     return key
+        if tdef.id == "T7" and path and path[-1] == "小计":
+            return "公务用车购置及运行维护费"
         return None
+
+    def note_column(self, c: int, path: list[str], key: str = "", note: str = "") -> None:
+        self.rec.columns.append(ColumnNote(c, "›".join(path), key, note))
 
     def grid_table(self, grid: _Grid, table: Table, start: int, end: int) -> bool:
         tdef = table.tdef
         h0, d0 = self.header_rows(grid, start, end, tdef)
+        rec = self.rec
+        rec.header_rows = (h0, d0)
         paths = self.header_paths(grid, h0, d0)
         groups: list[_Group] = []
         current = _Group()
+        two_sided = bool(tdef.sides)
         for c, path in enumerate(paths):
             if not path:
                 continue
             last = path[-1]
             top = path[0]
-            side = top if top in ("收入", "支出", "人员经费", "公用经费") else ""
-            if last in _IGNORED_WORDS:
+            side = top if top in _SIDES else ""
+            if last in catalog.NUMBERING_HEADERS or last in ("年度", "年份"):
+                self.note_column(c, path, note="栏次/行次编号，不是金额")
                 continue
-            is_code = last in _CODE_WORDS or (last in _SPLIT_WORDS)
-            is_label = last in _LABEL_WORDS or (tdef.kind == FIXED and last in ("收入", "支出"))
+            if last in catalog.IGNORED_HEADERS:
+                self.note_column(c, path, note="备注列，不是金额")
+                continue
+            is_code = last in catalog.CODE_HEADERS or last in catalog.SPLIT_CODE_HEADERS
+            is_label = last in catalog.LABEL_HEADERS or (tdef.kind == FIXED and last in ("收入", "支出"))
             if is_code or is_label:
                 if current.amount_cols or (is_code and current.label_col is not None):
                     groups.append(current)
                     current = _Group()
                 current.side = side or current.side
+                if two_sided and not current.side:
+                    current.side = "收入" if not groups else "支出"  # the official forms: income left
                 if is_code:
                     current.code_cols.append(c)
-                    current.split = current.split or last in _SPLIT_WORDS
+                    current.split = current.split or last in catalog.SPLIT_CODE_HEADERS
+                    self.note_column(c, path, note="科目编码")
                 else:
                     current.label_col = c
+                    self.note_column(c, path, note="项目名称")
                 continue
+            if two_sided and not (side or current.side):
+                current.side = "收入" if not groups else "支出"
             key = self.match_column(tdef, path, side or current.side)
             if key is None and derived_kind(path) is not None:
                 table.derived_columns[c] = path  # 完成率/增减额/增减率: checked by derived.values
+                self.note_column(c, path, note="派生数（完成率、增减），由派生数校验核对")
                 continue
             if key is None:
-                if any(isinstance(grid.raw(r, c), float | int) for r in range(d0, min(end, d0 + 200))):
-                    self.find("recognise.unknown_column", Severity.WARNING,
-                              f"“{tdef.title}”的列“{'/'.join(path)}”无法对应到标准列，未参与校验。",
-                              CellRef(grid.sheet.name, h0, c), tdef.id)
+                self.note_column(c, path, note="无法对应到标准列")
                 continue
             if key in current.amount_cols:
+                self.note_column(c, path, note=f"与第{current.amount_cols[key] + 1}列重复（{key}），未读取")
                 continue
             current.amount_cols[key] = c
+            self.note_column(c, path, key=key)
             table.columns.setdefault(key, []).append(CellRef(grid.sheet.name, h0, c))
         if current.amount_cols or current.label_col is not None:
             groups.append(current)
         groups = [g for g in groups if g.amount_cols and (g.label_col is not None or g.code_cols)]
         if not groups:
             return False
+        cols = [n.col for n in rec.columns]  # every column with a header is the table's
+        rec.first_col, rec.last_col = min(rec.first_col, *cols), max(cols)
         missing = [col.key for col in tdef.columns if not col.optional and col.key not in table.columns]
         if missing and tdef.kind == CODED:
             self.find("recognise.missing_column", Severity.WARNING,
                       f"“{tdef.title}”缺少标准列：{'、'.join(missing)}。", table.title_ref, tdef.id)
         seen: dict[str, Row] = {}
-        last_parts: list[str] = ["", "", ""]
+        # Split codes carry the parent's part down each group's own code columns.
+        last_parts = [["", "", ""] for _ in groups]
+        state = {"passed_income": False}
+        rec.last_row = d0 - 1
         for r in range(d0, end):
             if r >= grid.height or not grid.cells[r]:
                 continue
-            if tdef.empty_note and any(_EMPTY_NOTE.search(t) for _, t in grid.row_texts(r)) and \
-                    not any(isinstance(v, float | int) for v in grid.sheet.cells[r]):
-                table.is_empty_note = True
+            texts = grid.row_texts(r)
+            if texts and not grid.numbers(r):
+                first = normalise_label(texts[0][1])
+                if first.startswith(catalog.NOTE_PREFIXES) or (first.startswith("注") and len(first) > 3):
+                    rec.ended_by = f"注释行（第{r + 1}行）"
+                    rec.skipped.append((f"第{r + 1}行", "注释，表格到此结束"))
+                    break
+                if any(_EMPTY_NOTE.search(normalise_label(t)) for _, t in texts) and not self.known_label(
+                        tdef, first, groups):
+                    table.is_empty_note = True
+                    rec.ended_by = f"空表说明（第{r + 1}行：{texts[0][1].strip()[:30]}）"
+                    rec.skipped.append((f"第{r + 1}行", "说明本表为空"))
+                    rec.last_row = r
+                    break
+            if grid.is_numbering_row(r) and grid.numbers(r):
+                rec.skipped.append((f"第{r + 1}行", "栏次行（列的编号），不是金额"))
                 continue
-            for g in groups:
-                self.data_row(grid, table, g, r, seen, last_parts)
+            for g, parts in zip(groups, last_parts, strict=True):
+                self.data_row(grid, table, g, r, seen, parts, state)
+            rec.last_row = r
         return True
+
+    def known_label(self, tdef: TableDef, norm: str, groups: list[_Group]) -> bool:
+        """A row label of the form (so a statement-like wording is a data row, not a note)."""
+        if norm in catalog.TOTAL_LABELS or self.vocab.classes.get(norm):
+            return True
+        return any(self.fixed_row_key(tdef, norm, g.side, {}) for g in groups)
+
+    def cell_aliases(self, table: Table) -> None:
+        """Cells of a variant that are standard lines of another: T6's 合计 row × 人员经费 column
+        is the 人员经费合计 line of the other layouts (catalog ``cell_aliases``)."""
+        for (rk, ck), (tk, tc) in table.tdef.extra.get("cell_aliases", {}).items():
+            row = table.rows.get(rk)
+            cell = row.values.get(ck) if row else None
+            if cell is None or tk in table.rows:
+                continue
+            table.rows[tk] = Row(tk, tk, row.ref_row, values={tc: cell})
+            self.rec.rows.append(RowNote(row.ref_row, f"{row.label}×{ck}", tk, f"{rk}行的{ck}列即{tk}"))
 
     def code_of(self, grid: _Grid, g: _Group, r: int, last_parts: list[str], table: Table) -> str:
         if not g.code_cols:
             return ""
         if g.split:
-            parts = [_clean_code(grid.raw(r, c)) for c in g.code_cols[:3]]
+            parts = [_clean_code(grid.filled(r, c) if i == 0 else grid.raw(r, c))
+                     for i, c in enumerate(g.code_cols[:3])]
             if not any(parts):
                 return ""
+            if parts[0] and not parts[0].isdigit():
+                return ""  # a label written across the code columns (人员经费合计, 合计)
+            if len(parts[0]) in (5, 7) and not any(parts[1:]):
+                # the full code in a cell merged over 类|款|项
+                code = parts[0]
+                last_parts[:] = [code[:3], code[3:5], ""]
+                return self.checked_code(grid, g, r, code, table)
             # 款 and 项 are two digits; a part typed as a number (3) lost its leading zero.
             parts = [p if i == 0 or len(p) != 1 or not p.isdigit() else p.zfill(2) for i, p in enumerate(parts)]
             # Forms leave the parent's part blank on child rows; carry it from above.
@@ -416,18 +562,24 @@ class _Recogniser:
             code = _clean_code(grid.raw(r, g.code_cols[0]))
             if code and not code.isdigit():
                 return ""  # a label written in the code column (人员经费合计), not a code
+        return self.checked_code(grid, g, r, code, table)
+
+    def checked_code(self, grid: _Grid, g: _Group, r: int, code: str, table: Table) -> str:
         if code and not codes.is_code(code):
             self.find("recognise.bad_code", Severity.ERROR,
                       f"科目编码“{code}”格式不正确（应为3位类、5位款或7位项），该行未参与校验。",
                       CellRef(grid.sheet.name, r, g.code_cols[0]), table.tdef.id)
+            self.rec.rows.append(RowNote(r, code, "", "科目编码格式不正确"))
+            self.rec.skipped.append((f"第{r + 1}行", "科目编码格式不正确（已另行报告）"))
             return "?"
         return code
 
-    def data_row(self, grid: _Grid, table: Table, g: _Group, r: int, seen: dict, last_parts: list) -> None:
+    def data_row(self, grid: _Grid, table: Table, g: _Group, r: int, seen: dict, last_parts: list,
+                 state: dict) -> None:
         tdef = table.tdef
         raw_label = grid.raw(r, g.label_col) if g.label_col is not None else ""
         if raw_label in ("", None) and g.code_cols:
-            first = grid.raw(r, g.code_cols[0])
+            first = grid.filled(r, g.code_cols[0])
             if isinstance(first, str) and first.strip() and not _clean_code(first).isdigit():
                 raw_label = first  # e.g. 人员经费合计 spanning the code and name columns
         label = raw_label.strip() if isinstance(raw_label, str) else ("" if raw_label in ("", None) else str(raw_label))
@@ -443,52 +595,77 @@ class _Recogniser:
         if not (label or code or has_amount):
             return
         key = ""
+        note = ""
         if tdef.kind == CODED:
             if code:
                 key = code
-            elif norm in _TOTAL_LABELS:
+            elif norm in catalog.TOTAL_LABELS:
                 key = "合计"
             elif norm in ("人员经费合计", "公用经费合计"):
                 key = norm
             elif codes.is_code(_clean_code(label)):
                 key = code = _clean_code(label)
+            elif tdef.code_system == "功能分类" and self.vocab.classes.get(norm):
+                key = code = self.vocab.classes[norm]
+                note = "类名称（无编码），按功能分类科目表对应"
             elif norm:
-                key = norm
+                key = self.fixed_row_key(tdef, norm, "", seen) or norm
+                if key == norm:
+                    note = "按名称（无科目编码）"
         else:
-            key = self.fixed_row_key(tdef, norm, g.side, seen) or ""
-            if not key:
-                class_code = codes.code_for_class_name(norm)
-                if class_code and g.side == "支出":
+            side = g.side
+            if not side and tdef.sides:
+                side = "支出" if state["passed_income"] else "收入"
+            key = self.fixed_row_key(tdef, norm, side, seen) or ""
+            if key == "收入总计":
+                state["passed_income"] = True
+            if not key and (side == "支出" or not tdef.sides):
+                class_code = self.vocab.classes.get(norm)
+                if class_code and tdef.sides:
                     key, code = class_code, class_code
+                    note = "类名称（无编码），按功能分类科目表对应"
+            if not key and side == "收入" and not g.side and self.vocab.classes.get(norm):
+                state["passed_income"] = True  # a one-column form: the spending rows follow
+                key = code = self.vocab.classes[norm]
+                note = "类名称（无编码），按功能分类科目表对应"
+            if not key and label.startswith(_SUB_ROW_PREFIX) and seen:
+                parent = next(reversed(seen))
+                key = f"{parent.split('/')[0]}/{norm}"
+                note = f"“{parent}”的其中项"
         if not key:
-            if has_amount:
-                self.find("recognise.unknown_row", Severity.WARNING,
-                          f"“{tdef.title}”的行“{label or code}”无法对应到标准行，未参与校验。",
-                          CellRef(grid.sheet.name, r, g.label_col or 0), tdef.id)
+            self.rec.rows.append(RowNote(r, label or code, "", "无法对应到标准行" if has_amount else "无金额，跳过"))
             return
         if key in seen:
             self.find("recognise.duplicate_row", Severity.ERROR,
                       f"“{tdef.title}”中“{key}”出现了两次（第{seen[key].ref_row + 1}行和第{r + 1}行），"
                       "后一行未参与校验。", CellRef(grid.sheet.name, r, g.label_col or 0), tdef.id)
+            self.rec.rows.append(RowNote(r, label or code, "", f"与第{seen[key].ref_row + 1}行重复（{key}）"))
+            self.rec.skipped.append((f"第{r + 1}行", f"与第{seen[key].ref_row + 1}行重复（已另行报告）"))
             return
         row = Row(key=key, label=label or key, ref_row=r, side=g.side, code=code)
         for col_key, c in g.amount_cols.items():
             row.values[col_key] = self.amount(grid, table, r, c)
         seen[key] = row
         table.rows[key] = row
+        self.rec.rows.append(RowNote(r, label or code, key, note))
 
     def fixed_row_key(self, tdef: TableDef, norm: str, side: str, seen) -> str | None:
         if not norm:
             return None
-        for rdef, names in _row_names(tdef):
+        for rdef, names in _row_names(self.tdef(tdef)):
             if side and rdef.side and rdef.side != side:
                 continue
             if norm in names:
                 if rdef.parent:
+                    # a sub-row (年末结转和结余 › 基本支出结转) only under its parent
+                    if rdef.parent in seen and rdef.key not in seen:
+                        return rdef.key
                     continue
                 # T4: a fund name after 年初财政拨款结转和结余 is that row's sub-row.
                 if tdef.id == "T4" and norm in catalog.FUNDS and "年初财政拨款结转和结余" in seen:
                     return f"年初财政拨款结转和结余/{norm}"
+                if rdef.key in seen and any(r.parent == rdef.key for r, _ in _row_names(self.tdef(tdef))):
+                    continue
                 return rdef.key
         if tdef.id == "T4":
             for fund in catalog.FUNDS:
@@ -540,56 +717,259 @@ class _Recogniser:
                       table.tdef.id if table else "")
             return None
 
-    # -- T7: 预算数/决算数 as column groups of one data row ---------------------------------
+    # -- every amount accounted for ---------------------------------------------------------
+    def account(self, grid: _Grid, table: Table) -> None:
+        """Count the amounts mapped, and list every number in the table's area mapped to nothing.
+
+        The area is the data rows read (header to the last row, before a note) across the
+        table's columns; code, label, 栏次/行次 and derived columns, 栏次 rows and count rows are
+        not amounts. What is left unmapped is reported in one finding for the table.
+        """
+        rec = self.rec
+        mapped: set[tuple[int, int]] = set()
+        amounts = 0
+        for row in table.rows.values():
+            for cell in row.values.values():
+                ref = cell.ref
+                pos = (ref.row, ref.col)
+                if pos not in mapped:
+                    mapped.add(pos)
+                    if cell.value is not None:
+                        amounts += 1
+        rec.amounts = amounts
+        skip_cols = {n.col for n in rec.columns if not n.key}
+        skip_cols.update(table.derived_columns)
+        skip_rows = {int(w[1:-1]) - 1 for w, _ in rec.skipped if w.startswith("第") and w.endswith("行")}
+        d0 = rec.header_rows[1]
+        unmapped = rec.unmapped
+        unknown_cols = {n.col for n in rec.columns if not n.key and n.note == "无法对应到标准列"}
+        for r in range(d0, min(rec.last_row + 1, grid.height)):
+            if r in skip_rows:
+                continue
+            row = grid.cells[r]
+            for c in range(rec.first_col, min(rec.last_col + 1, len(row))):
+                if (c in skip_cols and c not in unknown_cols) or (r, c) in mapped:
+                    continue
+                v = row[c]
+                if v.__class__ is float or v.__class__ is int or (
+                        v.__class__ is str and v and _NUMBER_TEXT.match(v) and any(ch.isdigit() for ch in v)):
+                    unmapped.append(CellRef(grid.name, r, c))
+        if unmapped:
+            self.report_unmapped(table)
+
+    def report_unmapped(self, table: Table) -> None:
+        rec = self.rec
+        rows = {n.row: n for n in rec.rows if not n.key}
+        cols = {n.col: n for n in rec.columns if not n.key}
+        reasons = []
+        for ref in rec.unmapped:
+            if ref.row in rows and rows[ref.row].label:
+                why = f"第{ref.row + 1}行“{rows[ref.row].label}”无法对应到标准行"
+            elif ref.col in cols and cols[ref.col].header:
+                why = f"列“{cols[ref.col].header}”无法对应到标准列"
+            else:
+                why = f"第{ref.row + 1}行不在任何可识别的行中"
+            if why not in reasons:
+                reasons.append(why)
+        self.findings.append(Finding(
+            "recognise.unmapped_amounts", Severity.WARNING,
+            f"“{table.tdef.title}”有{len(rec.unmapped)}个金额未能对应到标准行列（{_sample(rec.unmapped)}），"
+            f"未参与校验：{'；'.join(reasons[:6])}{'等' if len(reasons) > 6 else ''}。"
+            "如是本地表样的写法，可在别名文件中补充。",
+            Location.at(rec.unmapped[0], self.file), table=table.id,
+            related=tuple(str(x) for x in rec.unmapped[:200])))
+
+    # -- T7: “三公”经费, in every published layout -----------------------------------------------
     def t7(self, grid: _Grid, table: Table, start: int, end: int) -> bool:
+        """Four layouts: 预算数/决算数 blocks (or pairs under each item) over one data row; rows
+        预算数/决算数 with the items as columns; the items as rows with 预算数/决算数 columns (and a
+        block of counts, never money); one row per unit with the items as columns."""
         tdef = table.tdef
+        rec = self.rec
         h0, d0 = self.header_rows(grid, start, end, tdef)
+        rec.header_rows = (h0, d0)
         paths = self.header_paths(grid, h0, d0)
         cols: dict[tuple[str, str], int] = {}
+        row_key_cols: dict[str, int] = {}
+        used = []
         for c, path in enumerate(paths):
             if not path:
                 continue
-            row_key = self.fixed_row_key(tdef, path[0], "", {})
-            col_key = self.match_column(tdef, path[1:] or path)
             if any(derived_kind(path[: i + 1]) for i in range(len(path))):
                 table.derived_columns[c] = path  # a group such as 完成率 › 公务接待费
+                self.note_column(c, path, note="派生数（完成率、增减），由派生数校验核对")
+                used.append(c)
                 continue
-            if row_key and col_key:
-                cols.setdefault((row_key, col_key), c)
+            if path[-1] in catalog.NUMBERING_HEADERS or path[-1] in ("年度", "年份"):
+                self.note_column(c, path, note="栏次/行次编号，不是金额")
+                continue
+            row_at = next((i for i, e in enumerate(path) if self.fixed_row_key(tdef, e, "", {})), None)
+            rest = [e for i, e in enumerate(path) if i != row_at]
+            col_key = self.match_column(tdef, rest) if rest else None
+            if row_at is not None and col_key:
+                row_key = self.fixed_row_key(tdef, path[row_at], "", {})
+                if (row_key, col_key) in cols:
+                    self.note_column(c, path, note="重复列，未读取")
+                    continue
+                cols[(row_key, col_key)] = c
+                self.note_column(c, path, key=f"{row_key}›{col_key}")
                 table.columns.setdefault(col_key, []).append(CellRef(grid.sheet.name, h0, c))
+                used.append(c)
+            elif row_at is not None:
+                row_key_cols.setdefault(self.fixed_row_key(tdef, path[row_at], "", {}), c)
         if cols:
-            # The data row is the first holding an amount; an empty form has it right under the
-            # header (a note typed below it is text, not the figures).
-            data_row = next((r for r in range(d0, end) if any(_is_amount(grid.raw(r, c)) for c in cols.values())),
-                            d0)
+            rec.layout = "预算数、决算数分块（一行数据）"
+            # The data row is the first holding an amount (栏次 rows are not); an empty form has it
+            # right under the header (a note typed below it is text, not the figures).
+            data_row = next((r for r in range(d0, end) if not grid.is_numbering_row(r)
+                             and any(_is_amount(grid.raw(r, c)) for c in cols.values())), d0)
+            for r in range(d0, data_row):
+                if grid.numbers(r):
+                    rec.skipped.append((f"第{r + 1}行", "栏次行（列的编号），不是金额"))
             for (row_key, col_key), c in cols.items():
                 row = table.rows.setdefault(row_key, Row(row_key, row_key, data_row))
                 row.values[col_key] = self.amount(grid, table, data_row, c)
+            for row_key in dict.fromkeys(k for k, _ in cols):
+                rec.rows.append(RowNote(data_row, row_key, row_key, "一行数据按表头分块"))
+            rec.first_col, rec.last_col = min(rec.first_col, *used), max(used)
+            rec.last_row = data_row
+            self.t7_end(grid, table, data_row + 1, end)
             return True
-        # Transposed layout: rows 预算数/决算数, columns the items.
+        if row_key_cols:
+            return self.t7_vertical(grid, table, h0, d0, end, paths, row_key_cols)
         return self.grid_table_fixed_rows(grid, table, h0, d0, end, paths)
 
-    def grid_table_fixed_rows(self, grid, table, h0, d0, end, paths) -> bool:
+    def t7_end(self, grid: _Grid, table: Table, r0: int, end: int) -> None:
+        """Rows under a one-row T7 up to a note: the table's area (numbers there are reported)."""
+        for r in range(r0, end):
+            texts = grid.row_texts(r)
+            if texts and normalise_label(texts[0][1]).startswith(("注", "说明", "备注")):
+                self.rec.ended_by = f"注释行（第{r + 1}行）"
+                return
+            if texts and _EMPTY_NOTE.search(normalise_label(texts[0][1])) and not grid.numbers(r):
+                table.is_empty_note = True
+                self.rec.ended_by = f"空表说明（第{r + 1}行）"
+                return
+            if grid.numbers(r) or texts:
+                self.rec.last_row = r
+
+    def t7_vertical(self, grid: _Grid, table: Table, h0: int, d0: int, end: int, paths,
+                    row_key_cols: dict[str, int]) -> bool:
+        """The items as rows, 预算数/决算数 (上年决算数) as columns; a counts block ends the money."""
         tdef = table.tdef
+        rec = self.rec
+        rec.layout = "竖排（项目为行，预算数、决算数为列）"
+        label_col = next((c for c, p in enumerate(paths) if p and c not in row_key_cols.values()
+                          and not derived_kind(p) and p[-1] not in catalog.NUMBERING_HEADERS), None)
+        if label_col is None:
+            return False
+        self.note_column(label_col, paths[label_col], note="项目名称")
+        for row_key, c in row_key_cols.items():
+            self.note_column(c, paths[c], key=row_key)
+        rec.first_col = min(rec.first_col, label_col, *row_key_cols.values())
+        rec.last_col = max(label_col, *row_key_cols.values(), *table.derived_columns)
+        counts = False
+        count_block = tdef.extra.get("count_block", ())
+        count_words = tdef.extra.get("count_words", ())
+        rec.last_row = d0 - 1
+        for r in range(d0, end):
+            raw = grid.filled(r, label_col)
+            label = raw.strip() if isinstance(raw, str) else ""
+            norm = normalise_label(label)
+            if norm.startswith(("注", "说明", "备注")) and len(norm) > 2:
+                rec.ended_by = f"注释行（第{r + 1}行）"
+                break
+            if not label and not grid.numbers(r):
+                continue
+            rec.last_row = r
+            if grid.is_numbering_row(r) and grid.numbers(r):
+                rec.skipped.append((f"第{r + 1}行", "栏次行（列的编号），不是金额"))
+                continue
+            if any(w in norm for w in count_block):
+                counts = True
+            if counts or any(w in norm for w in count_words):
+                rec.skipped.append((f"第{r + 1}行", f"“{label}”是数量（团组、人次、车辆），不是金额"))
+                continue
+            col_key = self.match_column(tdef, [norm])
+            if col_key is None:
+                rec.rows.append(RowNote(r, label, "", "无法对应到标准行" if grid.numbers(r) else "无金额，跳过"))
+                continue
+            for row_key, c in row_key_cols.items():
+                row = table.rows.setdefault(row_key, Row(row_key, row_key, r))
+                if col_key not in row.values:
+                    row.values[col_key] = self.amount(grid, table, r, c)
+            table.columns.setdefault(col_key, []).append(CellRef(grid.sheet.name, r, label_col))
+            rec.rows.append(RowNote(r, label, col_key, "竖排：此行为一列标准数"))
+        return bool(table.rows)
+
+    def grid_table_fixed_rows(self, grid, table, h0, d0, end, paths) -> bool:
+        """Items as columns; rows 预算数/决算数 (transposed), or one row per unit (深圳 layout):
+        the 合计 row — or the only row — is the 决算数, each unit's row is kept under its name."""
+        tdef = table.tdef
+        rec = self.rec
         amount_cols = {}
         label_col = None
         for c, path in enumerate(paths):
             if not path:
                 continue
+            if path[-1] in catalog.NUMBERING_HEADERS or path[-1] in ("年度", "年份"):
+                self.note_column(c, path, note="栏次/行次编号，不是金额")
+                continue
             key = self.match_column(tdef, path)
             if key and key not in amount_cols:
                 amount_cols[key] = c
-            elif label_col is None:
+                self.note_column(c, path, key=key)
+            elif label_col is None and not key:
                 label_col = c
+                self.note_column(c, path, note="项目名称")
+            else:
+                self.note_column(c, path, note="无法对应到标准列")
         if not amount_cols or label_col is None:
             return False
+        rec.first_col = min(rec.first_col, label_col, *amount_cols.values())
+        rec.last_col = max(label_col, *amount_cols.values())
+        units: list[tuple[int, str]] = []
+        rec.last_row = d0 - 1
         for r in range(d0, end):
-            key = self.fixed_row_key(tdef, grid.text(r, label_col), "", {})
+            raw = grid.filled(r, label_col)
+            label = raw.strip() if isinstance(raw, str) else ""
+            norm = normalise_label(label)
+            if norm.startswith(("注", "说明", "备注")) and len(norm) > 2:
+                rec.ended_by = f"注释行（第{r + 1}行）"
+                break
+            if not label and not grid.numbers(r):
+                continue
+            rec.last_row = r
+            if grid.is_numbering_row(r) and grid.numbers(r):
+                rec.skipped.append((f"第{r + 1}行", "栏次行（列的编号），不是金额"))
+                continue
+            key = self.fixed_row_key(tdef, norm, "", {})
             if key:
                 row = Row(key, key, r)
                 for col_key, c in amount_cols.items():
                     row.values[col_key] = self.amount(grid, table, r, c)
                 table.rows[key] = row
+                rec.rows.append(RowNote(r, label, key))
+            elif label and any(_is_amount(grid.raw(r, c)) for c in amount_cols.values()):
+                units.append((r, label))
+        if units and "决算数" not in table.rows:
+            rec.layout = "每个单位一行（项目为列）"
+            total = next((u for u in units if normalise_label(u[1]) in catalog.TOTAL_LABELS), None)
+            if total is None and len(units) == 1:
+                total = units[0]
+            for r, label in units:
+                key = "决算数" if (r, label) == total else label
+                row = Row(key, label, r, side="" if key == "决算数" else "单位")
+                for col_key, c in amount_cols.items():
+                    row.values[col_key] = self.amount(grid, table, r, c)
+                table.rows[key] = row
+                why = "合计行即决算数" if key == "决算数" else "单位行（保留，不参与校验）"
+                rec.rows.append(RowNote(r, label, key, why))
+        elif units:
+            for r, label in units:
+                rec.rows.append(RowNote(r, label, "", "无法对应到标准行"))
+        elif table.rows:
+            rec.layout = "预算数、决算数为行（项目为列）"
         return bool(table.rows)
 
     # -- PE: 整体支出绩效自评表 ---------------------------------------------------------------
@@ -706,6 +1086,28 @@ class _Recogniser:
         return bool(anchors) or any(r.side == "明细" for r in table.rows.values())
 
 
+
+_UNIT_LABELS = ("单位名称", "部门名称", "部门(单位)名称", "编制单位", "填报单位", "部门(单位)", "预算单位", "部门",
+                "单位")
+
+
+def _unit_name(grid: _Grid, r: int, c: int, text: str) -> str | None:
+    """The unit's name on a 单位名称/部门/编制单位 line: "部门：汨罗市某局", "编制单位：…  金额单位：元"
+    (the money unit cut off), or the label with the name in the next cell. None when ``text`` is
+    no such line; "" when it is one without a name."""
+    norm = normalise_label(text)
+    for label in _UNIT_LABELS:
+        if norm.startswith(label + ":"):
+            value = _UNIT_SPLIT.split(norm[len(label) + 1:])[0].strip()
+            if value in ("万元", "元", "亿元") or _UNIT.fullmatch(norm):
+                return None
+            return value
+        if norm == label:
+            nxt = grid.raw(r, grid.right_of(r, c))
+            return nxt.strip() if isinstance(nxt, str) and nxt.strip() and not _UNIT.search(nxt) else ""
+    return None
+
+
 _UNCALCULATED = object()
 _tuple_new = tuple.__new__
 
@@ -760,9 +1162,12 @@ def _clean_code(raw: object) -> str:
     return _CODE_CLEAN.sub("", str(raw))
 
 
-def recognise_book(book: Book) -> Book:
-    """Fill ``book.tables`` and add recognition findings to ``book.findings``."""
-    rec = _Recogniser(book)
+def recognise_book(book: Book, aliases: Aliases | None = None) -> Book:
+    """Fill ``book.tables`` and add recognition findings to ``book.findings``.
+
+    ``aliases``: the user's alias file (``tables.aliases.load``), extra wordings of a local form.
+    """
+    rec = _Recogniser(book, _vocabulary(aliases))
     rec.run()
     _report_uncalculated(book, rec)
     years = [t.year for t in book.tables if t.year]
