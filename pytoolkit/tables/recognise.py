@@ -771,12 +771,15 @@ class _Recogniser:
                 why = f"第{ref.row + 1}行不在任何可识别的行中"
             if why not in reasons:
                 reasons.append(why)
+        first = rec.unmapped[0]
+        if first.col in cols and first.row not in rows:  # an unknown column: point at its header
+            first = CellRef(first.sheet, rec.header_rows[0], first.col)
         self.findings.append(Finding(
             "recognise.unmapped_amounts", Severity.WARNING,
             f"“{table.tdef.title}”有{len(rec.unmapped)}个金额未能对应到标准行列（{_sample(rec.unmapped)}），"
             f"未参与校验：{'；'.join(reasons[:6])}{'等' if len(reasons) > 6 else ''}。"
             "如是本地表样的写法，可在别名文件中补充。",
-            Location.at(rec.unmapped[0], self.file), table=table.id,
+            Location.at(first, self.file), table=table.id,
             related=tuple(str(x) for x in rec.unmapped[:200])))
 
     # -- T7: “三公”经费, in every published layout -----------------------------------------------
@@ -850,6 +853,10 @@ class _Recogniser:
                 table.is_empty_note = True
                 self.rec.ended_by = f"空表说明（第{r + 1}行）"
                 return
+            if texts and _is_derived_label(normalise_label(texts[0][1])):
+                self.rec.skipped.append((f"第{r + 1}行", f"“{texts[0][1].strip()}”是派生数（百分比），不是金额"))
+                self.rec.last_row = r
+                continue
             if grid.numbers(r) or texts:
                 self.rec.last_row = r
 
@@ -1146,6 +1153,11 @@ def _is_amount(raw: object) -> bool:
         return to_decimal(raw) is not None
     except ValueParseError:
         return False
+
+
+def _is_derived_label(norm: str) -> bool:
+    """A row of percentages under the amounts (完成预算(%), 占…比重(%))."""
+    return bool(derived_kind([norm])) or "%" in norm or "比重" in norm or "占比" in norm
 
 
 def _sample(refs: list[CellRef]) -> str:

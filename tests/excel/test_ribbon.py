@@ -455,7 +455,7 @@ def test_a_filled_derived_column_is_not_reported_as_unknown(seed_book):
     add_derived_columns(seed_book)
     ribbon.fill_derived(seed_book)
     findings = validate_book(ribbon._recognised(seed_book))
-    assert [f for f in findings if f.rule == "recognise.unknown_column"] == []
+    assert [f for f in findings if f.rule == "recognise.unmapped_amounts"] == []
 
 
 def test_a_cell_excel_refuses_half_way_leaves_a_clearable_record(seed_book, monkeypatch):

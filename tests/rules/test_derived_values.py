@@ -65,7 +65,7 @@ def _book_with_derived_columns(tmp_path: Path, edit=None, *, as_fraction: bool =
 
 def _derived(path: Path) -> list:
     findings = validate_book(read_book(path))
-    assert not [f for f in findings if f.rule == "recognise.unknown_column"]  # derived columns are known
+    assert not [f for f in findings if f.rule == "recognise.unmapped_amounts"]  # derived columns are known
     return [f for f in findings if f.rule == "derived.values"]
 
 
