@@ -26,6 +26,9 @@ class FileResult:
     findings: list[Finding] | None = None
     problem: str = ""  # Chinese, names the file: set when the file (or its annotated copy) failed
     annotated: Path | None = None
+    coverage: str = ""  # “读取金额833个，全部对应到标准行列” (tables.explain)
+    explain: tuple[str, ...] = ()  # the recogniser's account, when asked (validate --explain)
+    aliases: str = ""  # the alias file used, if any
 
 
 @cache
@@ -39,27 +42,49 @@ def _extra_rules(pack_paths: tuple[str, ...]) -> list:
     return rules
 
 
+@cache
+def _aliases(alias_path: str):
+    from .tables.aliases import load
+
+    return load(alias_path)
+
+
+def aliases_for(path: Path, alias_path: str | None = None):
+    """The alias file for ``path``: the one given, else 决算表别名.yaml beside the workbook."""
+    from .tables.aliases import beside
+
+    if alias_path:
+        return _aliases(str(alias_path))
+    found = beside(path)
+    return _aliases(str(found)) if found else None
+
+
 def check_file(path: Path, pack_paths: tuple[str, ...] = (), edition: str | None = None,
-               annotate_to: Path | None = None) -> FileResult:
+               annotate_to: Path | None = None, alias_path: str | None = None,
+               explain: bool = False) -> FileResult:
     """Read, recognise and validate ``path``; optionally write its annotated copy."""
     from .io.reader import read_book
     from .rules import validate_book
+    from .tables import explain as explained
 
     path = Path(path)
     try:
-        book = read_book(path)
+        aliases = aliases_for(path, alias_path)
+        book = read_book(path, aliases=aliases)
         findings = validate_book(book, _extra_rules(tuple(pack_paths)), edition)
     except PytoolkitError as exc:
         return FileResult(path, None, str(exc))
+    extra = {"coverage": explained.coverage(book).line, "aliases": aliases.source if aliases else "",
+             "explain": tuple(explained.explain(book)) if explain else ()}
     if annotate_to is None:
-        return FileResult(path, findings)
+        return FileResult(path, findings, **extra)
     from .io.annotate import annotate
 
     try:
         annotate(path, findings, annotate_to, book)
     except PytoolkitError as exc:
-        return FileResult(path, findings, str(exc))
-    return FileResult(path, findings, annotated=Path(annotate_to))
+        return FileResult(path, findings, str(exc), **extra)
+    return FileResult(path, findings, annotated=Path(annotate_to), **extra)
 
 
 def _check_job(job: tuple) -> FileResult:
@@ -75,9 +100,10 @@ def default_workers(n_files: int) -> int:
 
 def check_files(paths: Sequence[Path], pack_paths: Sequence[str] = (), edition: str | None = None,
                 workers: int = 1, annotate_to: Callable[[Path], Path | None] | None = None,
-                ) -> Iterator[FileResult]:
+                alias_path: str | None = None, explain: bool = False) -> Iterator[FileResult]:
     """``check_file`` for every path, results in input order, over ``workers`` processes."""
-    jobs = [(Path(p), tuple(str(x) for x in pack_paths), edition, annotate_to(Path(p)) if annotate_to else None)
+    jobs = [(Path(p), tuple(str(x) for x in pack_paths), edition, annotate_to(Path(p)) if annotate_to else None,
+             alias_path, explain)
             for p in paths]
     if workers <= 1 or len(jobs) < 2:
         for job in jobs:

@@ -34,8 +34,9 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 
 
-def read_book(path: str | Path, *, recognise: bool = True) -> Book:
-    """Read ``path`` into a ``Book`` and (by default) recognise its standard tables.
+def read_book(path: str | Path, *, recognise: bool = True, aliases=None) -> Book:
+    """Read ``path`` into a ``Book`` and (by default) recognise its standard tables; ``aliases``
+    (``tables.aliases.load``) adds a local form's wordings.
 
     Raises ``InputError`` with a Chinese message naming the file when it cannot be used.
     """
@@ -97,7 +98,7 @@ def read_book(path: str | Path, *, recognise: bool = True) -> Book:
     if recognise:
         from ..tables.recognise import recognise_book
 
-        recognise_book(book)
+        recognise_book(book, aliases)
     return book
 
 

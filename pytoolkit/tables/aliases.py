@@ -59,7 +59,8 @@ def load(path: str | Path) -> Aliases:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第{mark.line + 1}行" if mark else ""
-        raise AliasFileError(f"别名文件{name}{where}格式错误（不是有效的YAML）：{getattr(exc, 'problem', exc)}") from None
+        problem = getattr(exc, "problem", exc)
+        raise AliasFileError(f"别名文件{name}{where}格式错误（不是有效的YAML）：{problem}") from None
     if root is None:
         return Aliases(source=str(path))
     by_id = {t.id: t for t in ALL_TABLES}
