@@ -25,7 +25,7 @@ import yaml
 
 from ..errors import PytoolkitError
 from . import codes
-from .catalog import ALL_TABLES, Aliases, normalise_label
+from .catalog import ALL_TABLES, CODED, Aliases, normalise_label
 
 BESIDE_NAME = "决算表别名.yaml"
 _TABLE_KEYS = {"表名": "titles", "列": "columns", "行": "rows"}
@@ -57,7 +57,8 @@ def load(path: str | Path) -> Aliases:
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
+        # where the broken construct began (an unclosed “[”), else where the parser gave up
+        mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         where = f"第{mark.line + 1}行" if mark else ""
         problem = getattr(exc, "problem", exc)
         raise AliasFileError(f"别名文件{name}{where}格式错误（不是有效的YAML）：{problem}") from None
@@ -108,7 +109,8 @@ def load(path: str | Path) -> Aliases:
                 titles[tdef.id] = (*titles.get(tdef.id, ()), *words(content, "表名"))
                 continue
             target = columns if part == "列" else rows
-            known_keys = tdef.column_keys if part == "列" else tuple(r.key for r in tdef.rows)
+            known_keys = tdef.column_keys if part == "列" else (
+                *(r.key for r in tdef.rows), *(("合计",) if tdef.kind == CODED else ()))
             for std_node, wording in mapping(content, f"“{key}”的{part}"):
                 std = str(std_node.value).strip()
                 if std not in known_keys and not (part == "行" and codes.is_code(std)):
