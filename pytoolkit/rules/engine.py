@@ -334,6 +334,8 @@ def _compare(rule: Rule, ctx: Context, file: str, key: str) -> Finding | None:
     operands = used_left + used_right
     if not any(o.cell is not None and o.cell.value is not None for o in operands):
         return None  # every operand blank: nothing was reported
+    if _not_printed(node.left, ctx) or _not_printed(node.right, ctx):
+        return None  # the form has no such columns (a T7 without 购置/运行 split): nothing to compare
     if any(o.cell is not None and is_uncalculated(o.cell) for o in operands):
         return None  # the reader reported these cells; their value is unknown, not 0
     bound = rounding_bound(operands)
@@ -359,6 +361,31 @@ def _compare(rule: Rule, ctx: Context, file: str, key: str) -> Finding | None:
     related = tuple(dict.fromkeys(str(o.cell.ref) for o in operands if o.cell is not None))
     return Finding(rule.id, severity, f"{rule.title}{where}：{text}{tail}", location,
                    expected=right, actual=left, table=fields["table"], related=related)
+
+
+def _refs(node) -> Iterable[E.Ref]:
+    if isinstance(node, E.Ref):
+        yield node
+    elif isinstance(node, E.Neg):
+        yield from _refs(node.operand)
+    elif isinstance(node, E.BinOp):
+        yield from _refs(node.left)
+        yield from _refs(node.right)
+    elif isinstance(node, E.Call):
+        for arg in node.args:
+            yield from _refs(arg)
+
+
+def _not_printed(node, ctx: Context) -> bool:
+    """Every column this side reads is absent from its table's form (not merely blank)."""
+    refs = list(_refs(node))
+    if not refs:
+        return False
+    for ref in refs:
+        table = ctx.current_table if not ref.table else ctx.table(ref.table)
+        if table is None or not table.columns or ref.column in table.columns:
+            return False
+    return True
 
 
 def run_rules(book: Book, rules: Iterable[Rule]) -> list[Finding]:

@@ -820,6 +820,7 @@ class _Recogniser:
                 used.append(c)
             elif row_at is not None:
                 row_key_cols.setdefault(self.fixed_row_key(tdef, path[row_at], "", {}), c)
+                used.append(c)
         if cols:
             rec.layout = "预算数、决算数分块（一行数据）"
             # The data row is the first holding an amount (栏次 rows are not); an empty form has it
@@ -839,7 +840,8 @@ class _Recogniser:
             self.t7_end(grid, table, data_row + 1, end)
             return True
         if row_key_cols:
-            return self.t7_vertical(grid, table, h0, d0, end, paths, row_key_cols)
+            rec.columns.clear()
+            return self.t7_vertical(grid, table, h0, d0, end, paths)
         return self.grid_table_fixed_rows(grid, table, h0, d0, end, paths)
 
     def t7_end(self, grid: _Grid, table: Table, r0: int, end: int) -> None:
@@ -860,53 +862,69 @@ class _Recogniser:
             if grid.numbers(r) or texts:
                 self.rec.last_row = r
 
-    def t7_vertical(self, grid: _Grid, table: Table, h0: int, d0: int, end: int, paths,
-                    row_key_cols: dict[str, int]) -> bool:
-        """The items as rows, 预算数/决算数 (上年决算数) as columns; a counts block ends the money."""
+    def t7_vertical(self, grid: _Grid, table: Table, h0: int, d0: int, end: int, paths) -> bool:
+        """The items as rows, 预算数/决算数 (上年决算数) as columns; a counts block ends the money.
+        Pairs of 项目 | 决算数 side by side on one row (深圳 layout B) are groups of the same."""
         tdef = table.tdef
         rec = self.rec
-        rec.layout = "竖排（项目为行，预算数、决算数为列）"
-        label_col = next((c for c, p in enumerate(paths) if p and c not in row_key_cols.values()
-                          and not derived_kind(p) and p[-1] not in catalog.NUMBERING_HEADERS), None)
-        if label_col is None:
+        groups: list[tuple[int, dict[str, int]]] = []  # (label column, row key → column)
+        for c, path in enumerate(paths):
+            if not path or c in table.derived_columns or path[-1] in catalog.NUMBERING_HEADERS:
+                continue
+            row_key = next((k for k in (self.fixed_row_key(tdef, e, "", {}) for e in path) if k), None)
+            if row_key is None:
+                groups.append((c, {}))
+                self.note_column(c, path, note="项目名称")
+            elif groups and row_key not in groups[-1][1]:
+                groups[-1][1][row_key] = c
+                self.note_column(c, path, key=row_key)
+            else:
+                self.note_column(c, path, note="无法对应到标准列")
+        groups = [(lc, cols) for lc, cols in groups if cols]
+        if not groups:
             return False
-        self.note_column(label_col, paths[label_col], note="项目名称")
-        for row_key, c in row_key_cols.items():
-            self.note_column(c, paths[c], key=row_key)
-        rec.first_col = min(rec.first_col, label_col, *row_key_cols.values())
-        rec.last_col = max(label_col, *row_key_cols.values(), *table.derived_columns)
+        rec.layout = "竖排（项目为行，预算数、决算数为列）" if len(groups) == 1 else "项目与金额成对排列"
+        used = [c for lc, cols in groups for c in (lc, *cols.values())]
+        rec.first_col = min(rec.first_col, *used)
+        rec.last_col = max(*used, *table.derived_columns)
         counts = False
         count_block = tdef.extra.get("count_block", ())
         count_words = tdef.extra.get("count_words", ())
         rec.last_row = d0 - 1
         for r in range(d0, end):
-            raw = grid.filled(r, label_col)
-            label = raw.strip() if isinstance(raw, str) else ""
-            norm = normalise_label(label)
-            if norm.startswith(("注", "说明", "备注")) and len(norm) > 2:
+            first = grid.filled(r, groups[0][0])
+            first_norm = normalise_label(first) if isinstance(first, str) else ""
+            if first_norm.startswith(("注", "说明", "备注")) and len(first_norm) > 2:
                 rec.ended_by = f"注释行（第{r + 1}行）"
                 break
-            if not label and not grid.numbers(r):
+            if not grid.row_texts(r) and not grid.numbers(r):
                 continue
             rec.last_row = r
             if grid.is_numbering_row(r) and grid.numbers(r):
                 rec.skipped.append((f"第{r + 1}行", "栏次行（列的编号），不是金额"))
                 continue
-            if any(w in norm for w in count_block):
-                counts = True
-            if counts or any(w in norm for w in count_words):
-                rec.skipped.append((f"第{r + 1}行", f"“{label}”是数量（团组、人次、车辆），不是金额"))
-                continue
-            col_key = self.match_column(tdef, [norm])
-            if col_key is None:
-                rec.rows.append(RowNote(r, label, "", "无法对应到标准行" if grid.numbers(r) else "无金额，跳过"))
-                continue
-            for row_key, c in row_key_cols.items():
-                row = table.rows.setdefault(row_key, Row(row_key, row_key, r))
-                if col_key not in row.values:
-                    row.values[col_key] = self.amount(grid, table, r, c)
-            table.columns.setdefault(col_key, []).append(CellRef(grid.sheet.name, r, label_col))
-            rec.rows.append(RowNote(r, label, col_key, "竖排：此行为一列标准数"))
+            for label_col, cols in groups:
+                raw = grid.filled(r, label_col)
+                label = raw.strip() if isinstance(raw, str) else ""
+                norm = normalise_label(label)
+                if not label:
+                    continue
+                if any(w in norm for w in count_block):
+                    counts = True
+                if counts or any(w in norm for w in count_words):
+                    rec.skipped.append((f"第{r + 1}行", f"“{label}”是数量（团组、人次、车辆），不是金额"))
+                    continue
+                col_key = self.match_column(tdef, [norm])
+                if col_key is None:
+                    has = any(_is_amount(grid.raw(r, c)) for c in cols.values())
+                    rec.rows.append(RowNote(r, label, "", "无法对应到标准行" if has else "无金额，跳过"))
+                    continue
+                for row_key, c in cols.items():
+                    row = table.rows.setdefault(row_key, Row(row_key, row_key, r))
+                    if col_key not in row.values:
+                        row.values[col_key] = self.amount(grid, table, r, c)
+                table.columns.setdefault(col_key, []).append(CellRef(grid.sheet.name, r, label_col))
+                rec.rows.append(RowNote(r, label, col_key, "竖排：此格为一个标准列"))
         return bool(table.rows)
 
     def grid_table_fixed_rows(self, grid, table, h0, d0, end, paths) -> bool:
@@ -926,6 +944,7 @@ class _Recogniser:
             if key and key not in amount_cols:
                 amount_cols[key] = c
                 self.note_column(c, path, key=key)
+                table.columns.setdefault(key, []).append(CellRef(grid.sheet.name, h0, c))
             elif label_col is None and not key:
                 label_col = c
                 self.note_column(c, path, note="项目名称")
