@@ -90,6 +90,7 @@ _TABLE_WORDS = sorted({normalise_label(n) for t in catalog.ALL_TABLES for n in (
                       key=len, reverse=True)
 _TABLE_ID = re.compile(r"(?<![A-Za-z])[Tt]\d(?!\d)|(?<![A-Za-z])(?:PE|PP)(?![A-Za-z])")
 _SEPARATORS = " -_—–·.、:()[]【】《》"
+_GENERIC_SHEET = re.compile(r"(?i)(第?\d*表\d*|附件\d*|附表\d*|sheet\d*|公开\d*表?|表格\d*|工作表\d*|\d*)")
 # The side sheets of a 汇总 workbook we wrote (io.consolidated): a batch's 汇总 may be consolidated
 # again as one unit, and these sheets are not tables.
 _OWN_SHEETS = {"汇总说明", "分户明细", "分户主要指标"}
@@ -98,11 +99,11 @@ _OWN_SHEETS = {"汇总说明", "分户明细", "分户主要指标"}
 class ConsolidationStopped(PytoolkitError):
     """``strict`` mode: a unit failed validation; nothing was summed or written."""
 
-    def __init__(self, unit: str, findings: Sequence[Finding]) -> None:
+    def __init__(self, unit: str, findings: Sequence[Finding], reason: str = "") -> None:
         self.unit = unit
         self.findings = list(findings)
-        super().__init__(f"单位“{unit}”校验有错误（{sum(f.severity is Severity.ERROR for f in findings)}条），"
-                         "严格模式下停止汇总。")
+        reason = reason or f"校验有错误（{sum(f.severity is Severity.ERROR for f in findings)}条）"
+        super().__init__(f"单位“{unit}”{reason}，严格模式下停止汇总。")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -126,6 +127,9 @@ class UnitData:
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # printed label per row key
     findings: tuple[Finding, ...] = ()
     role: str = "unit"
+    # Per table: how many numbers of the unit's table map to no standard row and column (they are
+    # not in ``values``): a 汇总 built on that table says so (cell comments, 汇总说明).
+    unmapped: tuple[tuple[str, int], ...] = ()
 
     @property
     def errors(self) -> int:
@@ -176,6 +180,8 @@ def sheet_unit_name(sheet_name: str) -> str:
     s = _TABLE_ID.sub(" ", s)
     s = s.strip(_SEPARATORS)
     s = re.sub(r"^\d+[\s\-_.、]*", "", s).strip(_SEPARATORS)
+    if _GENERIC_SHEET.fullmatch(s):
+        return ""  # 表1, 附件3, Sheet2, 公开01表: a place, not a unit
     return s
 
 
@@ -188,31 +194,37 @@ def split_units(book: Book) -> tuple[list[tuple[str, list[str], str]], list[Find
     """
     counts = Counter(t.id for t in book.tables if t.id in PUBLIC_IDS)
     if not counts or max(counts.values()) < 2:
-        name = book.unit_name or book.path.stem
+        printed = Counter(t.unit_name for t in book.tables if t.unit_name)
+        name = book.unit_name or (printed.most_common(1)[0][0] if printed else "") or book.path.stem
         return [(name, [s.name for s in book.sheets], "unit")], []
     findings: list[Finding] = []
     table_sheets: dict[str, list[str]] = {}
     for t in book.tables:
         table_sheets.setdefault(t.sheet, []).append(t.id)
+    # The units as the tables name them: repeated titles, each under its own 单位/部门 line.
+    repeated = [t for t in book.tables if counts.get(t.id, 0) >= 2]
+    printed = all(t.unit_name for t in repeated) and len({t.unit_name for t in repeated}) >= 2
     groups: dict[str, list[str]] = {}
     forms: list[str] = []
     for sheet in book.sheets:
         ids = table_sheets.get(sheet.name)
         if not ids:
             continue
-        unit = sheet_unit_name(sheet.name)
-        if unit in _SUMMARY_SHEET_NAMES:
+        named = Counter(t.unit_name for t in book.tables if t.sheet == sheet.name and t.unit_name)
+        unit = named.most_common(1)[0][0] if printed and named else sheet_unit_name(sheet.name)
+        if sheet_unit_name(sheet.name) in _SUMMARY_SHEET_NAMES or unit in _SUMMARY_SHEET_NAMES \
+                or unit.endswith(("汇总", "(汇总)", "(合并)")):
             findings.append(_finding("consolidate.summary_sheet_ignored", Severity.INFO,
                                      f"工作表“{sheet.name}”是已有的汇总表，未作为单位参与汇总（汇总数由各单位重新计算）。",
                                      book.path.name, CellRef(sheet.name, 0, 0)))
             continue
+        if set(ids) <= {"PE", "PP"} and (printed or not unit):
+            forms.append(sheet.name)  # a department's 绩效自评表: its unit rows feed the 汇总 form
+            continue
         if not unit:
-            if set(ids) <= {"PE", "PP"}:
-                forms.append(sheet.name)
-                continue
             findings.append(_finding("consolidate.unit_unknown", Severity.ERROR,
-                                     f"工作表“{sheet.name}”含有{'、'.join(ids)}，但从工作表名看不出属于哪个单位"
-                                     "（应含单位名，如“局机关”“二级机构1”），未参与汇总。",
+                                     f"工作表“{sheet.name}”含有{'、'.join(ids)}，但表上没有写明单位（单位名称/部门行），"
+                                     "从工作表名也看不出属于哪个单位，未参与汇总。",
                                      book.path.name, CellRef(sheet.name, 0, 0)))
             continue
         groups.setdefault(unit, []).append(sheet.name)
@@ -298,8 +310,12 @@ def extract(book: Book, name: str, source: str, role: str = "unit", findings: It
         findings.append(_finding("consolidate.no_tables", Severity.ERROR,
                                  f"单位“{name}”（{source}）没有识别出可汇总的标准表，结构无法对应，未参与汇总。", file))
     units = tuple(sorted({t.money_unit for t in book.tables if t.id != "PP"}))
+    unmapped: dict[str, int] = {}
+    for t in book.tables:
+        if t.record is not None and t.record.unmapped and t.id in values:
+            unmapped[t.id] = unmapped.get(t.id, 0) + len(t.record.unmapped)
     return UnitData(name=name, source=source, year=book.year, money_units=units, values=values, labels=labels,
-                    findings=tuple(findings), role=role)
+                    findings=tuple(findings), role=role, unmapped=tuple(sorted(unmapped.items())))
 
 
 def _pe_rows(rows, names, unit: str, role: str):
@@ -336,6 +352,7 @@ class UnitInfo:
     warnings: int
     included: bool
     flows: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # "T3/对附属单位补助支出" → row → 万元
+    unmapped: tuple[tuple[str, int], ...] = ()  # (table id, numbers not mapped) as in UnitData
 
     @property
     def status(self) -> str:
@@ -386,6 +403,16 @@ class ConsolidationResult:
     detail_units: int = DETAIL_UNITS
     money_units: Counter = field(default_factory=Counter)
     spool: object = None  # temporary file of per-unit key figures (see iter_unit_rows)
+    parent_reason: str = ""  # how the 上级单位 was chosen, for 汇总说明
+
+    def unmapped(self) -> dict[str, list[tuple[str, int]]]:
+        """Per 汇总 table: the units whose table had numbers mapped to no standard row and column
+        (those numbers are not in the 汇总)."""
+        out: dict[str, list[tuple[str, int]]] = {}
+        for u in self.included:
+            for tid, n in u.unmapped:
+                out.setdefault(tid, []).append((u.name, n))
+        return out
 
     # -- amounts
     @property
@@ -456,10 +483,12 @@ class ConsolidationResult:
             "name": self.name,
             "year": self.year,
             "units": [{"name": u.name, "source": u.source, "role": u.role, "included": u.included,
-                       "money_units": list(u.money_units), "errors": u.errors, "warnings": u.warnings}
+                       "money_units": list(u.money_units), "errors": u.errors, "warnings": u.warnings,
+                       "unmapped": dict(u.unmapped)}
                       for u in self.units],
             "eliminate": self.eliminate,
             "parent": self.parent,
+            "parent_reason": self.parent_reason,
             "eliminations": [e.as_dict() for e in self.eliminations],
             "totals": {t: {r: {c: str(v) for c, v in cols.items()} for r, cols in rows.items()}
                        for t, rows in self.values.items()},
@@ -504,6 +533,11 @@ class Consolidator:
         if self.strict and unit.errors:
             self.spool.close()
             raise ConsolidationStopped(unit.name, [f for f in unit.findings if f.severity is Severity.ERROR])
+        if self.strict and unit.unmapped and unit.role == "unit":
+            self.spool.close()
+            what = "、".join(f"{t} {n}个" for t, n in unit.unmapped)
+            raise ConsolidationStopped(unit.name, [f for f in unit.findings if f.rule == "recognise.unmapped_amounts"],
+                                       f"有金额未能对应到标准行列（{what}）")
         included = unit.role != "failed" and bool(unit.values)
         flows: dict[str, dict[str, Decimal]] = {}
         if included and unit.role == "unit":
@@ -517,7 +551,7 @@ class Consolidator:
         tables = self._shared.setdefault(tables, tables)
         money = self._shared.setdefault(unit.money_units, unit.money_units)
         info = UnitInfo(index, unit.name, unit.source, unit.role, unit.year, money,
-                        tables, unit.errors, unit.warnings, included, flows)
+                        tables, unit.errors, unit.warnings, included, flows, unit.unmapped)
         self.units.append(info)
         if unit.role != "form":
             pickle.dump((index, unit.key_figures()), self.spool, protocol=pickle.HIGHEST_PROTOCOL)
@@ -534,9 +568,11 @@ class Consolidator:
                     target = total.get(rkey)
                     if target is None:
                         target = total[rkey] = {}
-                        label = names.get(rkey)
-                        if label:
-                            self.labels.setdefault(tid, {})[rkey] = label
+                    label = names.get(rkey)
+                    if label:  # the same label whatever the order of the units
+                        kept = self.labels.setdefault(tid, {})
+                        if rkey not in kept or label < kept[rkey]:
+                            kept[rkey] = label
                     for ckey, v in cols.items():
                         target[ckey] = target[ckey] + v if ckey in target else v
         if unit.role == "unit" and len(self.detail) < self.detail_units:
@@ -581,15 +617,18 @@ class Consolidator:
         adjustments: dict[tuple[str, str, str], Decimal] = {}
         eliminations: list[Elimination] = []
         parent = None
+        reason = ""
         if self.eliminate and units:
-            parent = self._parent(units, findings)
-            eliminations, adjustments = eliminate_flows(parent, [u for u in units if u is not parent], findings)
+            parent, reason = self._parent(units, findings)
+            if parent is not None:
+                eliminations, adjustments = eliminate_flows(parent, [u for u in units if u is not parent], findings)
         name = self.name or department_name([u.name for u in units])
         result = ConsolidationResult(
             name=name, year=year, units=self.units, totals=self.totals, labels=self.labels,
             adjustments=adjustments, eliminate=self.eliminate, eliminations=eliminations,
             parent=parent.name if parent else None, findings=findings, detail=self.detail,
-            detail_units=self.detail_units, money_units=self.money_units, spool=self.spool)
+            detail_units=self.detail_units, money_units=self.money_units, spool=self.spool,
+            parent_reason=reason)
         self.finished = True
         if not units:
             findings.append(_finding("consolidate.no_units", Severity.ERROR, "没有可汇总的单位。"))
@@ -632,21 +671,70 @@ class Consolidator:
                 findings.append(_finding("consolidate.duplicate_unit", Severity.WARNING,
                                          f"单位名称“{name}”出现{n}次（{sources}），已分别计入汇总，请确认不是重复提供。"))
 
-    def _parent(self, units: list[UnitInfo], findings: list[Finding]) -> UnitInfo:
+    def _parent(self, units: list[UnitInfo], findings: list[Finding]) -> tuple[UnitInfo | None, str]:
+        """The 上级单位 (局机关/本级) for eliminations, and how it was chosen — never by the order of
+        the inputs: ``parent`` (a unit name, or its file's name or stem), else the unit whose
+        internal flows match the others' (its 对附属单位补助支出 = their 上级补助收入, its
+        附属单位上缴收入 = their 上缴上级支出), else the one unit named …机关/本级. None (and no
+        elimination) when none of these decides."""
         if self.parent:
-            for u in units:
-                if u.name == self.parent:
-                    return u
-            raise InputError(f"指定的上级单位（局机关）“{self.parent}”不在汇总的单位中。")
+            wanted = self.parent.strip()
+            hits = [u for u in units if wanted in (u.name, u.source, u.source.split("!")[0],
+                                                   Path(u.source.split("!")[0]).stem)]
+            if len(hits) == 1:
+                return hits[0], f"按指定（--parent {wanted}）"
+            if hits:
+                many = "、".join(u.name for u in hits)
+                raise InputError(f"指定的上级单位“{wanted}”对应多个单位（{many}），请写单位全称。")
+            names = "、".join(sorted(u.name for u in units))
+            raise InputError(f"指定的上级单位（局机关）“{wanted}”不在汇总的单位中（参与汇总的单位：{names}）。")
+        inferred = infer_parent(units)
+        if inferred is not None:
+            return inferred
         for suffix in _PARENT_NAMES:
             hits = [u for u in units if u.name.endswith(suffix) or u.name == suffix]
             if len(hits) == 1:
-                return hits[0]
-        first = min(units, key=lambda u: u.index)
-        findings.append(_finding("consolidate.parent_guessed", Severity.WARNING,
-                                 f"未能从单位名称识别局机关（本级），抵销内部往来时以第一个单位“{first.name}”作为上级单位；"
-                                 "如不对，请用 --parent 指定。"))
-        return first
+                return hits[0], f"按单位名称（“{hits[0].name}”以“{suffix}”结尾）识别"
+        findings.append(_finding("consolidate.parent_unknown", Severity.WARNING,
+                                 "无法确定上级单位（局机关/本级）：各单位之间的内部往来不能对应到唯一的上级单位，单位名称中"
+                                 "也看不出；内部往来未抵销。请用 --parent 指定上级单位（单位名称或文件名）。"))
+        return None, ""
+
+
+_PAY, _SUBSIDY_IN = "T3/对附属单位补助支出", "T2/上级补助收入"
+_REMIT_OUT, _REMIT_IN = "T3/上缴上级支出", "T2/附属单位上缴收入"
+
+
+def _flow(u: UnitInfo, key: str) -> Decimal:
+    return u.flows.get(key, {}).get("合计", ZERO)
+
+
+def infer_parent(units: list[UnitInfo]) -> tuple[UnitInfo, str] | None:
+    """The unit whose internal flows match the others': it pays 对附属单位补助支出 equal to the
+    others' 上级补助收入 and/or receives 附属单位上缴收入 equal to their 上缴上级支出 (RULES.md §5).
+    Where no unit matches to the cent, the only unit that pays subsidies or receives remittances
+    while no other does. None when neither decides."""
+    with localcontext(_EXACT):
+        exact, direction = [], []
+        for p in units:
+            others = [u for u in units if u is not p]
+            paid, got = _flow(p, _PAY), sum((_flow(u, _SUBSIDY_IN) for u in others), ZERO)
+            received, sent = _flow(p, _REMIT_IN), sum((_flow(u, _REMIT_OUT) for u in others), ZERO)
+            pairs = [(a, b) for a, b in ((paid, got), (received, sent)) if a or b]
+            if pairs and all(a == b for a, b in pairs):
+                exact.append((p, paid, received))
+            if (paid or received) and not any(_flow(u, _PAY) or _flow(u, _REMIT_IN) for u in others):
+                direction.append(p)
+    if len(exact) == 1:
+        p, paid, received = exact[0]
+        parts = [f"对附属单位补助支出{format_amount(paid)}万元等于其他单位上级补助收入之和" if paid else "",
+                 f"附属单位上缴收入{format_amount(received)}万元等于其他单位上缴上级支出之和" if received else ""]
+        return p, f"按内部往来推定：“{p.name}”的" + "，".join(x for x in parts if x)
+    if len(direction) == 1:
+        p = direction[0]
+        return p, (f"按内部往来推定：只有“{p.name}”有对附属单位补助支出或附属单位上缴收入"
+                   "（两方金额不完全对等，见抵销明细）")
+    return None
 
 
 def department_name(unit_names: Sequence[str]) -> str:
@@ -865,7 +953,7 @@ def form_fills(book: Book) -> list[tuple[CellRef, Decimal]]:
 __all__ = [
     "ConsolidationResult", "ConsolidationStopped", "Consolidator", "Elimination", "KEY_FIGURES",
     "OpenBookConsolidation", "SUMMARY_PREFIX", "SummaryTable", "UnitData", "UnitInfo", "book_units",
-    "consolidate_open_book",
-    "consolidate_paths", "department_name", "eliminate_flows", "extract", "form_fills", "read_units",
+    "consolidate_open_book", "consolidate_paths", "department_name", "eliminate_flows", "extract", "form_fills",
+    "infer_parent", "read_units",
     "sheet_unit_name", "split_units", "validate_summary",
 ]

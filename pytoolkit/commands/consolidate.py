@@ -46,9 +46,11 @@ def register(subparsers) -> None:
     add_output(p, "OUT.xlsx", "输出的汇总工作簿（.xlsx；不能与输入相同，已存在时不覆盖）")
     p.add_argument("--eliminate", action="store_true",
                    help="抵销内部往来（对附属单位补助支出与上级补助收入、上缴上级支出与附属单位上缴收入），得到合并数")
-    p.add_argument("--parent", metavar="NAME", help="抵销时的上级单位（局机关/本级）名称；默认按名称识别“…机关”“本级”")
+    p.add_argument("--parent", metavar="FILE_OR_NAME",
+                   help="抵销时的上级单位（局机关/本级）：单位名称或其工作簿文件名；默认按内部往来推定，推定不了再按名称识别")
     p.add_argument("--name", metavar="NAME", help="汇总表上的部门名称；默认取各单位名称的共同部分")
-    p.add_argument("--strict", action="store_true", help="严格模式：任一单位校验有错误即停止，不写输出")
+    p.add_argument("--strict", action="store_true",
+                   help="严格模式：任一单位校验有错误、或有金额未能对应到标准行列，即停止，不写输出")
     add_workers(p, "并行处理的进程数（默认：8个以上工作簿时按CPU核数，否则1；双核电脑可用2）")
     add_edition(p, "校验各单位时的表样版本（默认按是否有第九张表判断）")
     add_format(p)

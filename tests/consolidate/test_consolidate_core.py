@@ -271,7 +271,8 @@ def test_sheet_unit_name(name, unit):
 def test_units_as_sheets_of_one_workbook(tmp_path, per_table):
     path = unit_sheets_book(tmp_path / "部门.xlsx", per_table=per_table)
     with consolidate_paths([path]) as result:
-        assert [u.name for u in result.included] == ["局机关", "二级机构1", "二级机构2"]
+        # named as each table's 部门 line prints it, never after the sheets (局机关, 二级机构1, …)
+        assert [u.name for u in result.included] == [u.name for u in DEPARTMENT]
         assert [u.money_units for u in result.included] == [("万元",), ("元",), ("万元",)]
         expected = sample_sum()
         got = cells(result.totals)
