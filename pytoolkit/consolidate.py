@@ -779,8 +779,9 @@ def eliminate_flows(parent: UnitInfo, children: list[UnitInfo], findings: list[F
             received = sum((u.flows.get(recv_key, {}).get("合计", ZERO) for u in receivers), ZERO)
             if not paid and not received:
                 continue
-            payer_names = tuple(u.name for u in payers if u.flows.get(pay_key))
-            receiver_names = tuple(u.name for u in receivers if u.flows.get(recv_key))
+            # sorted: the 汇总 reads the same whatever the order of the inputs
+            payer_names = tuple(sorted(u.name for u in payers if u.flows.get(pay_key)))
+            receiver_names = tuple(sorted(u.name for u in receivers if u.flows.get(recv_key)))
             if paid != received:
                 out.append(Elimination(kind, title, payer_names, receiver_names, paid, received, ZERO))
                 findings.append(_finding(
