@@ -369,6 +369,8 @@ class _Recogniser:
             return True
         if any(codes.is_code(_CODE_CLEAN.sub("", t)) for t in texts):
             return True
+        if any(v.__class__ is str and _NUMBER_TEXT.match(v) and any(ch.isdigit() for ch in v) for v in row):
+            return True  # amounts stored as text ("231.62")
         first = texts[0] if texts else ""
         if _EMPTY_NOTE.search(first) or first.startswith(catalog.NOTE_PREFIXES):
             return True  # a statement right under the header: the table is empty
@@ -376,6 +378,9 @@ class _Recogniser:
             return first in catalog.TOTAL_LABELS or first in ("人员经费合计", "公用经费合计")
         if tdef.id in ("T1", "T4"):
             return bool(self.fixed_row_key(tdef, first, "收入", set()) or self.vocab.classes.get(first))
+        if tdef.id == "T7":  # a blank 预算数/决算数 row (not the 预算数|决算数 header of the pairs)
+            return sum(1 for t in texts if self.fixed_row_key(tdef, t, "", {})) == 1 and bool(
+                self.fixed_row_key(tdef, first, "", {}))
         return False
 
     def header_paths(self, grid: _Grid, h0: int, h1: int) -> list[list[str]]:
@@ -594,6 +599,8 @@ class _Recogniser:
                 break
         if not (label or code or has_amount):
             return
+        if g.amount_cols and all((r, c) in grid.merged_fill for c in g.amount_cols.values()):
+            return  # this group's amount cells lie under a label merged across it (公用经费合计 over two blocks)
         key = ""
         note = ""
         if tdef.kind == CODED:

@@ -167,7 +167,7 @@ SEED_BREAKS: dict[str, tuple[str, str]] = {
 def test_every_pack_rule_has_a_break():
     ids = [rule.id for rule in PACK_RULES]
     assert len(ids) == len(set(ids)), "a rule id is defined in two built-in packs"
-    assert sorted(ids) == sorted([*BREAKS, *STRUCTURAL, *SEED_BREAKS])
+    assert sorted(ids) == sorted([*BREAKS, *STRUCTURAL, *SEED_BREAKS, *ADJUSTED_BREAKS])
 
 
 @pytest.mark.parametrize("rule_id", sorted(SEED_BREAKS))
@@ -181,6 +181,27 @@ def test_seed_budget_rule_passes_clean_and_fails_broken(rule_id, tmp_path):
     row, value = SEED_BREAKS[rule_id]
     values = copy.deepcopy(SEED.values)
     values["T1"][row]["年初预算数"] = value
+    assert rule_id in findings(values)
+
+
+# T1 调整预算数 (the 财决01表's 全年预算数): the seed with that column printed, equal to its 年初预算数.
+ADJUSTED_BREAKS = {k.replace("_budget", "_adjusted"): v for k, v in SEED_BREAKS.items()}
+
+
+@pytest.mark.parametrize("rule_id", sorted(ADJUSTED_BREAKS))
+def test_adjusted_budget_rule_passes_clean_and_fails_broken(rule_id, tmp_path):
+    def findings(values) -> set[str]:
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.xlsx"
+        write_book(path, replace(SEED, values=values))
+        return {f.rule for f in validate_book(read_book(path)) if f.severity is Severity.ERROR}
+
+    values = copy.deepcopy(SEED.values)
+    for cols in values["T1"].values():
+        if "年初预算数" in cols:
+            cols["调整预算数"] = cols["年初预算数"]
+    assert rule_id not in findings(values)
+    row, value = ADJUSTED_BREAKS[rule_id]
+    values["T1"][row]["调整预算数"] = value
     assert rule_id in findings(values)
 
 
