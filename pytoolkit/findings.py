@@ -74,6 +74,9 @@ class Finding:
     actual: Decimal | None = None
     table: str = ""  # table id the finding belongs to, for grouping
     related: tuple[str, ...] = ()  # further cells involved ("Sheet!C7")
+    # The money unit the message prints its figures in: the table's own (元 books read 元). The
+    # ``expected``/``actual`` values are always 万元, as in JSON.
+    unit: str = "万元"
 
     @property
     def difference(self) -> Decimal | None:

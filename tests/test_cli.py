@@ -262,7 +262,8 @@ def test_annotate_writes_a_marked_copy_and_keeps_the_input(formula_seed, tmp_pat
     # Formulas replaced by the values Excel had calculated: the same numbers read back.
     assert not any(c.data_type == "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
     grids_in, grids_out = calamine_grids(formula_seed), calamine_grids(out_path)
-    assert set(grids_out) == set(grids_in) | {"校验结果", "预算与决算"}  # the seed states budgets (T5, T7)
+    # the seed states budgets (T5, T7); 识别说明 is the recogniser's account of every table
+    assert set(grids_out) == set(grids_in) | {"校验结果", "预算与决算", "识别说明"}
     for name, grid in grids_in.items():
         assert grids_out[name] == grid, name
     again = validate_book(read_book(out_path))

@@ -79,10 +79,11 @@ def project_detail_sum(ctx: Context, rule: Rule, file: str):
         if total is not None and funds is not None:
             a, b = total.values.get("实际支出数"), funds.values.get("实际支出")
             if a is not None and b is not None and a.amount != b.amount:
+                u = t.money_unit
                 yield make_finding(rule, file, a.ref,
-                                   f"{rule.title}［{what}］：支出明细合计{_fmt(a.amount)}，与实际支出{_fmt(b.amount)}不一致，"
-                                   f"相差{_fmt(a.amount - b.amount)}", expected=b.amount, actual=a.amount,
-                                   related=[str(b.ref)])
+                                   f"{rule.title}［{what}］：支出明细合计{_fmt(a.amount, u)}，与实际支出"
+                                   f"{_fmt(b.amount, u)}不一致，相差{_fmt(a.amount - b.amount, u)}",
+                                   expected=b.amount, actual=a.amount, related=[str(b.ref)], unit=t.money_unit)
 
 
 @check("project_funds")
@@ -98,10 +99,11 @@ def project_funds(ctx: Context, rule: Rule, file: str):
             if left.value is None and expected == 0:
                 continue
             if left.amount != expected:
+                u = t.money_unit
                 yield make_finding(rule, file, left.ref,
-                                   f"{rule.title}［{r.label}］：结余填列{_fmt(left.amount)}，实际到位减实际支出为"
-                                   f"{_fmt(expected)}，相差{_fmt(left.amount - expected)}",
-                                   expected=expected, actual=left.amount)
+                                   f"{rule.title}［{r.label}］：结余填列{_fmt(left.amount, u)}，实际到位减实际支出为"
+                                   f"{_fmt(expected, u)}，相差{_fmt(left.amount - expected, u)}",
+                                   expected=expected, actual=left.amount, unit=t.money_unit)
         total = t.rows.get("合计")
         subs = [r for r in fund_rows if r.key != "合计"]
         if total is None or not subs:
@@ -144,7 +146,8 @@ def empty_table_note(ctx: Context, rule: Rule, file: str, table: str):
         for cell in r.values.values():
             if cell.value not in (None, Decimal(0)):
                 yield make_finding(rule, file, cell.ref,
-                                   f"{rule.title}：表下注明本表为空表，但{r.label}填有{_fmt(cell.value)}")
+                                   f"{rule.title}：表下注明本表为空表，但{r.label}填有{_fmt(cell.value, t.money_unit)}",
+                                   unit=t.money_unit)
                 return
 
 

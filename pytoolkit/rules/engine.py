@@ -193,8 +193,29 @@ def check_template(template: str) -> None:
             raise ValueError(f"消息模板中的“{{{name}}}”不可用，可用：{'、'.join(sorted(ALLOWED_FIELDS))}")
 
 
-def _fmt(value: Decimal | None) -> str:
-    return "—" if value is None else format_amount(value)
+def _fmt(value: Decimal | None, unit: str = "万元") -> str:
+    """A figure for a message, in the table's own unit: 元 tables print 元 (so a 0.01 元 break
+    never reads “相差0.00”), 万元 tables print plain 万元 figures as the forms do."""
+    if value is None:
+        return "—"
+    if unit == "元":
+        return f"{format_amount(value * _WAN)}元"
+    return format_amount(value)
+
+
+def _unit(tables) -> str:
+    """元 when every table involved is printed in 元; otherwise 万元 (the disclosure's unit)."""
+    units = {t.money_unit for t in tables if t is not None}
+    return "元" if units == {"元"} else "万元"
+
+
+def _bound_text(bound: Decimal, unit: str) -> str:
+    if unit == "元":
+        return f"±{(bound * _WAN).normalize():f}元"
+    return f"±{bound.normalize()}万元"
+
+
+_WAN = Decimal(10000)
 
 
 def run_expression_rule(rule: Rule, ctx: Context, file: str) -> list[Finding]:
@@ -342,15 +363,16 @@ def _compare(rule: Rule, ctx: Context, file: str, key: str) -> Finding | None:
     miss = abs(diff) if op in ("==", "!=") else (diff if op in ("<=", "<") else -diff)
     severity = rule.severity
     tail = ""
+    unit = _unit(o.table for o in operands)
     if bound and miss <= bound and op != "!=":
         severity = Severity.INFO
-        tail = f"（在四舍五入尾差范围±{bound.normalize()}万元内，属尾差）"
+        tail = f"（在四舍五入尾差范围{_bound_text(bound, unit)}内，属尾差）"
     target = next((o for o in used_left if o.cell is not None), None) or \
         next((o for o in operands if o.cell is not None), None)
     row = (ctx.current_table.rows.get(key) if ctx.current_table and key else None)
     label = row.label if row else key
-    fields = {"actual": _fmt(left), "expected": _fmt(right), "diff": _fmt(diff), "row": key,
-              "label": label, "table": rule.id.split(".")[0], "bound": _fmt(bound)}
+    fields = {"actual": _fmt(left, unit), "expected": _fmt(right, unit), "diff": _fmt(diff, unit), "row": key,
+              "label": label, "table": rule.id.split(".")[0], "bound": _fmt(bound, unit)}
     text = _FORMATTER.vformat(rule.message, (), fields) if rule.message else \
         f"{rule.title}：左边{fields['actual']}，右边{fields['expected']}，相差{fields['diff']}"
     where = f"［{label}］" if key else ""
@@ -360,7 +382,7 @@ def _compare(rule: Rule, ctx: Context, file: str, key: str) -> Finding | None:
         location = Location.at(t.title_ref if t else None, file)
     related = tuple(dict.fromkeys(str(o.cell.ref) for o in operands if o.cell is not None))
     return Finding(rule.id, severity, f"{rule.title}{where}：{text}{tail}", location,
-                   expected=right, actual=left, table=fields["table"], related=related)
+                   expected=right, actual=left, table=fields["table"], related=related, unit=unit)
 
 
 def _refs(node) -> Iterable[E.Ref]:
@@ -410,9 +432,9 @@ def run_rules(book: Book, rules: Iterable[Rule]) -> list[Finding]:
 
 
 def make_finding(rule: Rule, file: str, ref: CellRef | None, message: str, expected=None, actual=None,
-                 severity: Severity | None = None, related=()) -> Finding:
+                 severity: Severity | None = None, related=(), unit: str = "万元") -> Finding:
     return Finding(rule.id, severity or rule.severity, message, Location.at(ref, file), expected, actual,
-                   table=rule.id.split(".")[0], related=tuple(related))
+                   table=rule.id.split(".")[0], related=tuple(related), unit=unit)
 
 
 def compare_sum(rule: Rule, file: str, target: Cell | None, parts: list[tuple[Cell | None, Table]],
@@ -435,11 +457,12 @@ def compare_sum(rule: Rule, file: str, target: Cell | None, parts: list[tuple[Ce
     diff = actual - total
     severity = rule.severity
     tail = ""
+    unit = _unit([table, *(t for _, t in parts)])
     if bound and abs(diff) <= bound:
-        severity, tail = Severity.INFO, f"（在四舍五入尾差范围±{bound.normalize()}万元内，属尾差）"
+        severity, tail = Severity.INFO, f"（在四舍五入尾差范围{_bound_text(bound, unit)}内，属尾差）"
     ref = target.ref if target else (next((c.ref for c, _ in parts if c is not None), table.title_ref))
     related = [str(c.ref) for c, _ in parts if c is not None]
     return make_finding(rule, file, ref,
-                        f"{rule.title}［{what() if callable(what) else what}］：填列{_fmt(actual)}，"
-                        f"下级合计{_fmt(total)}，相差{_fmt(diff)}{tail}",
-                        expected=total, actual=actual, severity=severity, related=related)
+                        f"{rule.title}［{what() if callable(what) else what}］：填列{_fmt(actual, unit)}，"
+                        f"下级合计{_fmt(total, unit)}，相差{_fmt(diff, unit)}{tail}",
+                        expected=total, actual=actual, severity=severity, related=related, unit=unit)

@@ -385,3 +385,23 @@ def test_tables_stacked_on_one_sheet_under_a_book_title(tmp_path):
     assert rules(book) == []
     assert book.year == 2020
     assert cell(book, "T3", "201", "项目支出") == (Decimal(40), "E16")
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages in the table's own unit
+
+
+def test_a_cent_break_in_a_yuan_table_reads_in_yuan(tmp_path, capsys):
+    from pytoolkit.cli import main
+    from pytoolkit.rules import validate_book
+
+    rows = [["支出决算表"], ["单位：元"], T3_ROWS[0], T3_ROWS[1],
+            [None, "合计", 1000000.01, 600000, 400000],  # 0.01 元 more than 基本 + 项目
+            ["201", "一般公共服务支出", 1000000, 600000, 400000]]
+    path = build(tmp_path, {"Sheet1": rows}, {"Sheet1": ["A3:B3"]})
+    [f] = [f for f in validate_book(read_book(path)) if f.rule == "T3.row_sum"]
+    assert "相差0.01元" in f.message and "0.00" not in f.message.split("相差")[1]
+    assert f.unit == "元" and f.actual - f.expected == Decimal("0.000001")  # the values stay in 万元
+    main(["validate", str(path)])
+    out = capsys.readouterr().out
+    assert "相差0.01元" in out and "差额 0.00" not in out
