@@ -11,11 +11,20 @@ Targets: pytoolkit / calamine ≤ 1.5×; openpyxl / pytoolkit ≥ 8×. Ratios ar
 run; nothing is asserted. ``--profile`` adds a cProfile of read_book (top 15 by cumulative time)
 and a split of its time into file check / calamine / formula scan / recognition.
 
-    python bench/read.py [--n N] [--quick] [--profile]
+    python bench/read.py [--n N] [--quick] [--profile] [--baseline SRC]
+
+``--baseline SRC`` compares with another source tree of pytoolkit (e.g. ``git archive main`` unpacked
+into SRC) on the same books: both trees run in fresh processes, interleaved round by round (the
+machine's load drifts), each round timing bare calamine, read_book and recognise alone; the
+ratios are taken within each process, and their medians over the rounds are reported.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -79,11 +88,66 @@ def split_read_book(paths: list[Path]) -> list[tuple[str, float]]:
     return list(stages.items())
 
 
+def _worker(listing: str) -> None:
+    """One round in this process (whichever pytoolkit is first on the path): best-of-3 seconds of
+    bare calamine, read_book and recognise alone, as JSON."""
+    paths = [Path(p) for p in Path(listing).read_text(encoding="utf-8").split("\n") if p]
+    for fn in (bare_calamine, pytoolkit_read):
+        C.timed_pass(fn, paths[:10])
+    sheets = [read_book(p, recognise=False).sheets for p in paths]
+
+    def recognise_only(i: int) -> None:
+        recognise_book(Book(path=paths[i], sheets=sheets[i]))
+
+    out = {"calamine": C.best_of(bare_calamine, paths)[0], "read_book": C.best_of(pytoolkit_read, paths)[0],
+           "recognise": C.best_of(recognise_only, list(range(len(paths))))[0]}
+    print(json.dumps(out))
+
+
+def compare(paths: list[Path], baseline: Path, rounds: int = 5) -> None:
+    """This tree against ``baseline`` on the same books, interleaved, in fresh processes."""
+    here = Path(__file__).resolve().parents[1]
+    listing = paths[0].parent / "books.txt"
+    listing.write_text("\n".join(str(p) for p in paths), encoding="utf-8")
+    runs: dict[str, list[dict]] = {"baseline": [], "this": []}
+    for _ in range(rounds):
+        for name, src in (("baseline", baseline), ("this", here)):
+            env = {**os.environ, "PYTHONPATH": str(src)}
+            done = subprocess.run([sys.executable, __file__, "--worker", str(listing)], env=env, check=True,
+                                  capture_output=True, text=True, cwd=str(src))
+            runs[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    n = len(paths)
+    rows = []
+    for name, results in runs.items():
+        ratio = statistics.median(r["read_book"] / r["calamine"] for r in results)
+        rec = statistics.median(1000 * r["recognise"] / n for r in results)
+        rows.append((name, f"{ratio:.2f}×", f"{rec:.2f}"))
+    this = statistics.median(r["read_book"] / r["calamine"] for r in runs["this"])
+    base = statistics.median(r["read_book"] / r["calamine"] for r in runs["baseline"])
+    rec_this = statistics.median(r["recognise"] for r in runs["this"])
+    rec_base = statistics.median(r["recognise"] for r in runs["baseline"])
+    print()
+    C.table(rows, ("tree", "read_book / calamine (median)", "recognise ms/book (median)"))
+    print(f"\nread_book/calamine: this {this:.2f}× vs baseline {base:.2f}× ({100 * (this / base - 1):+.1f}%); "
+          f"recognise alone {100 * (rec_this / rec_base - 1):+.1f}% ({rounds} interleaved rounds)")
+
+
 def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        _worker(sys.argv[2])
+        return
     ap = C.parser(__doc__, default_n=200, quick_n=30)
     ap.add_argument("--profile", action="store_true", help="cProfile read_book (top 15 by cumulative time)")
+    ap.add_argument("--baseline", metavar="SRC", help="another pytoolkit source tree to compare with, same books")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds for --baseline (default 5)")
     args = ap.parse_args()
     n = C.count(args)
+    if args.baseline:
+        C.header(f"bench/read.py: {n} books, this tree against {args.baseline}")
+        tmp, paths = C.generated_books(n, "read")
+        with tmp:
+            compare(paths, Path(args.baseline).resolve(), args.rounds)
+        return
     C.header(f"bench/read.py: {n} books, best of 3 passes")
     tmp, paths = C.generated_books(n, "read")
     with tmp:

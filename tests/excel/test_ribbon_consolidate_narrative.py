@@ -177,7 +177,8 @@ def test_consolidate_says_units_and_eliminations(department):
     (alert,) = department.app.alerts
     prompt = alert["prompt"]
     assert alert["mode"] == "info" and "参与汇总的单位 3 个" in prompt
-    assert "局机关（万元）" in prompt and "二级机构1（元）" in prompt
+    # units are named as their tables' 部门 lines print them, not after their sheets
+    assert f"{DEPARTMENT[0].name}（万元）" in prompt and f"{DEPARTMENT[1].name}（元）" in prompt
     assert "对附属单位补助支出与上级补助收入：抵销 15.00 万元" in prompt
     assert "上缴上级支出与附属单位上缴收入：抵销 12.00 万元" in prompt
     assert "填入 20 个单元格" in prompt
@@ -189,7 +190,7 @@ def test_the_notes_sheet_lists_units_eliminations_and_findings_with_links(depart
     assert workbook.is_toolkit_sheet(notes)
     rows = rows_of(notes)
     texts = [row[1] for row in rows if row[1] is not None]
-    assert texts[:5] == ["单位", "局机关", "二级机构1", "二级机构2", PE_SHEET]
+    assert texts[:5] == ["单位", *(u.name for u in DEPARTMENT), PE_SHEET]
     expected = core_result(department_xlsx)
     expected.result.close()
     head = next(i for i, row in enumerate(rows) if row[:3] == ["序号", "级别", "文件"])
