@@ -36,6 +36,9 @@ _CODE_CLEAN = re.compile(r"[\s'’‘`]")
 _NUMBER_TEXT = re.compile(r"^\s*[-+(（]?\s*[\d,，]*[\d.．]\d*\s*[)）]?\s*$")
 _SUB_ROW_PREFIX = ("其中", "含:", "含")
 _TITLE_BLOCK_WORDS = ("部门", "单位", "公开", "编制单位", "填报单位")
+# First characters of the rows that may end a table (注：…, 说明：…, 本表为空, 本单位…无…, 无…): only
+# rows starting so are tested as notes or statements (the recogniser's hot loop).
+_NOTE_LEADS = frozenset("注说备填附本无未该此（(")
 
 
 @dataclass
@@ -69,6 +72,7 @@ class _Grid:
         self.merged_rows: dict[int, list[tuple[int, tuple[int, int]]]] = {}
         self._texts: dict[int, list[tuple[int, str]]] = {}
         self._filled: dict[int, list[tuple[int, str]]] = {}
+        self._numbers: dict[int, list[tuple[int, object]]] = {}
         for (r0, c0), (r1, c1) in sheet.merged:
             self.merged_span[(r0, c0)] = (r1, c1)
             for r in range(r0, r1 + 1):
@@ -119,8 +123,12 @@ class _Grid:
 
     def numbers(self, r: int) -> list[tuple[int, object]]:
         """Row r's number cells (not bool), in column order."""
-        row = self.cells[r] if r < self.height else ()
-        return [(c, v) for c, v in enumerate(row) if (v.__class__ is float or v.__class__ is int)]
+        nums = self._numbers.get(r)
+        if nums is None:
+            row = self.cells[r] if r < self.height else ()
+            nums = self._numbers[r] = [(c, v) for c, v in enumerate(row)
+                                       if v.__class__ is float or v.__class__ is int]
+        return nums
 
     def is_numbering_row(self, r: int) -> bool:
         """A 栏次/行次 row: the columns numbered 1, 2, 3 … (with or without the word 栏次), or the
@@ -321,7 +329,7 @@ class _Recogniser:
         found = False
         for r in range(r0, min(r0 + 6, end)):
             for c, text in grid.row_texts(r):
-                if not table.unit_name:
+                if not table.unit_name and ("单位" in text or "部门" in text):
                     name = _unit_name(grid, r, c, text)
                     if name:
                         table.unit_name = name
@@ -363,10 +371,8 @@ class _Recogniser:
             return True  # a blank row under the header: the data row of an empty form
         if texts and texts[0] in catalog.NUMBERING_HEADERS:
             return False
-        if grid.is_numbering_row(r):
-            return False
-        if any(v.__class__ is float or v.__class__ is int for v in row):
-            return True
+        if grid.numbers(r):  # numbers: the data, unless they number the columns (栏次 1 2 3 …)
+            return not grid.is_numbering_row(r)
         if any(codes.is_code(_CODE_CLEAN.sub("", t)) for t in texts):
             return True
         if any(v.__class__ is str and _NUMBER_TEXT.match(v) and any(ch.isdigit() for ch in v) for v in row):
@@ -495,11 +501,15 @@ class _Recogniser:
         last_parts = [["", "", ""] for _ in groups]
         state = {"passed_income": False}
         rec.last_row = d0 - 1
+        cells, height = grid.cells, grid.height
         for r in range(d0, end):
-            if r >= grid.height or not grid.cells[r]:
+            row = cells[r] if r < height else None
+            if not row:
                 continue
-            texts = grid.row_texts(r)
-            if texts and not grid.numbers(r):
+            first_value = next((v for v in row if v != ""), "")  # the row's first filled cell
+            lead = first_value.lstrip()[:1] if first_value.__class__ is str else ""
+            texts = grid.row_texts(r) if lead in _NOTE_LEADS else None
+            if texts and not grid.numbers(r):  # a note or a statement ends the table
                 first = normalise_label(texts[0][1])
                 if first.startswith(catalog.NOTE_PREFIXES) or (first.startswith("注") and len(first) > 3):
                     rec.ended_by = f"注释行（第{r + 1}行）"
@@ -512,7 +522,7 @@ class _Recogniser:
                     rec.skipped.append((f"第{r + 1}行", "说明本表为空"))
                     rec.last_row = r
                     break
-            if grid.is_numbering_row(r) and grid.numbers(r):
+            if (first_value.__class__ is not str or lead in "栏行序") and grid.numbers(r) and grid.is_numbering_row(r):
                 rec.skipped.append((f"第{r + 1}行", "栏次行（列的编号），不是金额"))
                 continue
             for g, parts in zip(groups, last_parts, strict=True):
@@ -535,7 +545,7 @@ class _Recogniser:
             if cell is None or tk in table.rows:
                 continue
             table.rows[tk] = Row(tk, tk, row.ref_row, values={tc: cell})
-            self.rec.rows.append(RowNote(row.ref_row, f"{row.label}×{ck}", tk, f"{rk}行的{ck}列即{tk}"))
+            self.rec.rows.append(_row_note(row.ref_row, f"{row.label}×{ck}", tk, f"{rk}行的{ck}列即{tk}"))
 
     def code_of(self, grid: _Grid, g: _Group, r: int, last_parts: list[str], table: Table) -> str:
         if not g.code_cols:
@@ -570,11 +580,13 @@ class _Recogniser:
         return self.checked_code(grid, g, r, code, table)
 
     def checked_code(self, grid: _Grid, g: _Group, r: int, code: str, table: Table) -> str:
-        if code and not codes.is_code(code):
+        if not code or (len(code) in (3, 5, 7) and code.isdigit()):
+            return code
+        if not codes.is_code(code):
             self.find("recognise.bad_code", Severity.ERROR,
                       f"科目编码“{code}”格式不正确（应为3位类、5位款或7位项），该行未参与校验。",
                       CellRef(grid.sheet.name, r, g.code_cols[0]), table.tdef.id)
-            self.rec.rows.append(RowNote(r, code, "", "科目编码格式不正确"))
+            self.rec.rows.append(_row_note(r, code, "", "科目编码格式不正确"))
             self.rec.skipped.append((f"第{r + 1}行", "科目编码格式不正确（已另行报告）"))
             return "?"
         return code
@@ -599,7 +611,7 @@ class _Recogniser:
                 break
         if not (label or code or has_amount):
             return
-        if g.amount_cols and all((r, c) in grid.merged_fill for c in g.amount_cols.values()):
+        if r in grid.merged_rows and all((r, c) in grid.merged_fill for c in g.amount_cols.values()):
             return  # this group's amount cells lie under a label merged across it (公用经费合计 over two blocks)
         key = ""
         note = ""
@@ -640,26 +652,27 @@ class _Recogniser:
                 key = f"{parent.split('/')[0]}/{norm}"
                 note = f"“{parent}”的其中项"
         if not key:
-            self.rec.rows.append(RowNote(r, label or code, "", "无法对应到标准行" if has_amount else "无金额，跳过"))
+            self.rec.rows.append(_row_note(r, label or code, "", "无法对应到标准行" if has_amount else "无金额，跳过"))
             return
         if key in seen:
             self.find("recognise.duplicate_row", Severity.ERROR,
                       f"“{tdef.title}”中“{key}”出现了两次（第{seen[key].ref_row + 1}行和第{r + 1}行），"
                       "后一行未参与校验。", CellRef(grid.sheet.name, r, g.label_col or 0), tdef.id)
-            self.rec.rows.append(RowNote(r, label or code, "", f"与第{seen[key].ref_row + 1}行重复（{key}）"))
+            self.rec.rows.append(_row_note(r, label or code, "", f"与第{seen[key].ref_row + 1}行重复（{key}）"))
             self.rec.skipped.append((f"第{r + 1}行", f"与第{seen[key].ref_row + 1}行重复（已另行报告）"))
             return
         row = Row(key=key, label=label or key, ref_row=r, side=g.side, code=code)
+        values = row.values
         for col_key, c in g.amount_cols.items():
-            row.values[col_key] = self.amount(grid, table, r, c)
+            values[col_key] = self.amount(grid, table, r, c)
         seen[key] = row
         table.rows[key] = row
-        self.rec.rows.append(RowNote(r, label or code, key, note))
+        self.rec.rows.append(_tuple_new(RowNote, (r, label or code, key, note)))
 
     def fixed_row_key(self, tdef: TableDef, norm: str, side: str, seen) -> str | None:
         if not norm:
             return None
-        for rdef, names in _row_names(self.tdef(tdef)):
+        for rdef, names in _row_names(tdef):
             if side and rdef.side and rdef.side != side:
                 continue
             if norm in names:
@@ -671,8 +684,8 @@ class _Recogniser:
                 # T4: a fund name after 年初财政拨款结转和结余 is that row's sub-row.
                 if tdef.id == "T4" and norm in catalog.FUNDS and "年初财政拨款结转和结余" in seen:
                     return f"年初财政拨款结转和结余/{norm}"
-                if rdef.key in seen and any(r.parent == rdef.key for r, _ in _row_names(self.tdef(tdef))):
-                    continue
+                if rdef.key in seen and rdef.key in _parents(tdef):
+                    continue  # the parent's name again: one of its sub-rows may follow
                 return rdef.key
         if tdef.id == "T4":
             for fund in catalog.FUNDS:
@@ -733,33 +746,31 @@ class _Recogniser:
         not amounts. What is left unmapped is reported in one finding for the table.
         """
         rec = self.rec
-        mapped: set[tuple[int, int]] = set()
-        amounts = 0
-        for row in table.rows.values():
-            for cell in row.values.values():
-                ref = cell.ref
-                pos = (ref.row, ref.col)
-                if pos not in mapped:
-                    mapped.add(pos)
-                    if cell.value is not None:
-                        amounts += 1
-        rec.amounts = amounts
-        skip_cols = {n.col for n in rec.columns if not n.key}
+        # position → holds a value (a cell mapped twice, T6's 合计×人员经费, counts once)
+        mapped = {(cell.ref[1], cell.ref[2]): cell.value is not None
+                  for row in table.rows.values() for cell in row.values.values()}
+        rec.amounts = sum(mapped.values())
+        skip_cols = {n.col for n in rec.columns if not n.key and n.note != "无法对应到标准列"}
         skip_cols.update(table.derived_columns)
+        scan_cols = [c for c in range(rec.first_col, rec.last_col + 1) if c not in skip_cols]
         skip_rows = {int(w[1:-1]) - 1 for w, _ in rec.skipped if w.startswith("第") and w.endswith("行")}
-        d0 = rec.header_rows[1]
         unmapped = rec.unmapped
-        unknown_cols = {n.col for n in rec.columns if not n.key and n.note == "无法对应到标准列"}
-        for r in range(d0, min(rec.last_row + 1, grid.height)):
+        cells = grid.cells
+        for r in range(rec.header_rows[1], min(rec.last_row + 1, grid.height)):
             if r in skip_rows:
                 continue
-            row = grid.cells[r]
-            for c in range(rec.first_col, min(rec.last_col + 1, len(row))):
-                if (c in skip_cols and c not in unknown_cols) or (r, c) in mapped:
-                    continue
+            row = cells[r]
+            n = len(row)
+            for c in scan_cols:
+                if c >= n:
+                    break
                 v = row[c]
-                if v.__class__ is float or v.__class__ is int or (
-                        v.__class__ is str and v and _NUMBER_TEXT.match(v) and any(ch.isdigit() for ch in v)):
+                cls = v.__class__
+                if cls is float or cls is int:
+                    if (r, c) not in mapped:
+                        unmapped.append(CellRef(grid.name, r, c))
+                elif cls is str and v and (r, c) not in mapped and _NUMBER_TEXT.match(v) and any(
+                        ch.isdigit() for ch in v):
                     unmapped.append(CellRef(grid.name, r, c))
         if unmapped:
             self.report_unmapped(table)
@@ -841,7 +852,7 @@ class _Recogniser:
                 row = table.rows.setdefault(row_key, Row(row_key, row_key, data_row))
                 row.values[col_key] = self.amount(grid, table, data_row, c)
             for row_key in dict.fromkeys(k for k, _ in cols):
-                rec.rows.append(RowNote(data_row, row_key, row_key, "一行数据按表头分块"))
+                rec.rows.append(_row_note(data_row, row_key, row_key, "一行数据按表头分块"))
             rec.first_col, rec.last_col = min(rec.first_col, *used), max(used)
             rec.last_row = data_row
             self.t7_end(grid, table, data_row + 1, end)
@@ -924,14 +935,14 @@ class _Recogniser:
                 col_key = self.match_column(tdef, [norm])
                 if col_key is None:
                     has = any(_is_amount(grid.raw(r, c)) for c in cols.values())
-                    rec.rows.append(RowNote(r, label, "", "无法对应到标准行" if has else "无金额，跳过"))
+                    rec.rows.append(_row_note(r, label, "", "无法对应到标准行" if has else "无金额，跳过"))
                     continue
                 for row_key, c in cols.items():
                     row = table.rows.setdefault(row_key, Row(row_key, row_key, r))
                     if col_key not in row.values:
                         row.values[col_key] = self.amount(grid, table, r, c)
                 table.columns.setdefault(col_key, []).append(CellRef(grid.sheet.name, r, label_col))
-                rec.rows.append(RowNote(r, label, col_key, "竖排：此格为一个标准列"))
+                rec.rows.append(_row_note(r, label, col_key, "竖排：此格为一个标准列"))
         return bool(table.rows)
 
     def grid_table_fixed_rows(self, grid, table, h0, d0, end, paths) -> bool:
@@ -982,7 +993,7 @@ class _Recogniser:
                 for col_key, c in amount_cols.items():
                     row.values[col_key] = self.amount(grid, table, r, c)
                 table.rows[key] = row
-                rec.rows.append(RowNote(r, label, key))
+                rec.rows.append(_row_note(r, label, key))
             elif label and any(_is_amount(grid.raw(r, c)) for c in amount_cols.values()):
                 units.append((r, label))
         if units and "决算数" not in table.rows:
@@ -997,10 +1008,10 @@ class _Recogniser:
                     row.values[col_key] = self.amount(grid, table, r, c)
                 table.rows[key] = row
                 why = "合计行即决算数" if key == "决算数" else "单位行（保留，不参与校验）"
-                rec.rows.append(RowNote(r, label, key, why))
+                rec.rows.append(_row_note(r, label, key, why))
         elif units:
             for r, label in units:
-                rec.rows.append(RowNote(r, label, "", "无法对应到标准行"))
+                rec.rows.append(_row_note(r, label, "", "无法对应到标准行"))
         elif table.rows:
             rec.layout = "预算数、决算数为行（项目为列）"
         return bool(table.rows)
@@ -1128,6 +1139,8 @@ def _unit_name(grid: _Grid, r: int, c: int, text: str) -> str | None:
     """The unit's name on a 单位名称/部门/编制单位 line: "部门：汨罗市某局", "编制单位：…  金额单位：元"
     (the money unit cut off), or the label with the name in the next cell. None when ``text`` is
     no such line; "" when it is one without a name."""
+    if "单位" not in text and "部门" not in text:  # every label has one of them: the cheap test first
+        return None
     norm = normalise_label(text)
     for label in _UNIT_LABELS:
         if norm.startswith(label + ":"):
@@ -1143,6 +1156,10 @@ def _unit_name(grid: _Grid, r: int, c: int, text: str) -> str | None:
 
 _UNCALCULATED = object()
 _tuple_new = tuple.__new__
+
+
+def _row_note(row: int, label: str, key: str = "", note: str = "") -> RowNote:
+    return _tuple_new(RowNote, (row, label, key, note))  # one per data row: the cheap constructor
 
 
 def _column_names(tdef: TableDef) -> tuple[tuple[str, frozenset[str]], ...]:
@@ -1163,6 +1180,14 @@ def _row_names(tdef: TableDef) -> tuple[tuple[RowDef, frozenset[str]], ...]:
 
 
 _NAMES: dict[tuple[str, str], tuple] = {}
+
+
+def _parents(tdef: TableDef) -> frozenset[str]:
+    """Row keys that have sub-rows (年末结转和结余 › 基本支出结转)."""
+    hit = _NAMES.get(("parents", tdef.id))
+    if hit is None or hit[0] is not tdef:
+        hit = _NAMES[("parents", tdef.id)] = (tdef, frozenset(r.parent for r in tdef.rows if r.parent))
+    return hit[1]
 
 
 def is_uncalculated(cell: Cell) -> bool:

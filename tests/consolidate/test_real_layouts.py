@@ -326,3 +326,68 @@ def test_every_order_gives_the_same_summary(case, eliminate):
     parent_flows = parent["T3"]["合计"]["对附属单位补助支出"] or parent["T2"]["合计"]["附属单位上缴收入"]
     if eliminate and parent_flows:
         assert first[1] == "某局"  # inferred from the flows, whatever the order
+
+
+# ---------------------------------------------------------------------------------------------
+# Unit identity from the book, never from sheet names
+
+
+def test_sheets_named_table_n_are_one_unit(books):
+    from pytoolkit.consolidate import book_units
+    from pytoolkit.io.reader import read_book
+
+    [unit] = book_units(read_book(books[0]))  # sheets 表1, 表2, 表3
+    assert unit.name == "某县示例局机关"
+
+
+def test_one_sheet_per_unit_found_by_repeated_titles_with_different_names(tmp_path):
+    wb = Workbook()
+    wb.remove(wb.active)
+    for i, (name, u) in enumerate(UNITS.items(), 1):
+        ws = wb.create_sheet(f"Sheet{i}")
+        ws.append(["支出决算表"])
+        ws.append([f"部门：{name}", None, None, None, None, None, None, "单位：万元"])
+        ws.append(["科目编码", "科目名称", *T3_COLS])
+        for code, label, values in _coded_lines(u, "spend"):
+            ws.append([code, label, *(float(values[c]) for c in T3_COLS)])
+    path = tmp_path / "各单位.xlsx"
+    wb.save(path)
+    with consolidate_paths([path]) as result:
+        assert sorted(u.name for u in result.included) == sorted(UNITS)
+        assert result.value("T3", "合计", "本年支出合计") == D("1315.56")
+
+
+def test_parent_not_found_names_the_units(books):
+    from pytoolkit.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        consolidate_paths(books, eliminate=True, parent="不存在的单位")
+    assert "不存在的单位" in str(err.value) and "某县示例局机关" in str(err.value)
+
+
+def test_unmapped_amounts_are_said_in_the_summary_and_strict_stops(books, tmp_path):
+    from openpyxl import load_workbook
+
+    from pytoolkit.consolidate import ConsolidationStopped
+    from pytoolkit.io.consolidated import write_consolidated
+
+    # the 便民服务站 adds a column the standard T3 does not have, with a number in it
+    odd = tmp_path / "odd.xlsx"
+    wb = load_workbook(books[2])
+    ws = wb["附件3"]
+    ws.cell(3, 9, "自定义列")
+    ws.cell(4, 9, 7.5)
+    wb.save(odd)
+    paths = [books[0], books[1], odd]
+    with consolidate_paths(paths) as result:
+        assert result.unmapped() == {"T3": [("某县示例局便民服务站", 1)]}
+        out = write_consolidated(tmp_path / "汇总.xlsx", result, paths)
+    wb = load_workbook(out)
+    notes = " ".join(str(c.value) for row in wb["汇总说明"].iter_rows() for c in row if c.value)
+    assert "未能对应到标准行列" in notes and "某县示例局便民服务站" in notes
+    t3 = next(ws for ws in wb.worksheets if ws["A1"].value and "支出决算表" in str(ws["A1"].value))
+    commented = [c for row in t3.iter_rows() for c in row if c.comment and "未能对应" in c.comment.text]
+    assert commented
+    with pytest.raises(ConsolidationStopped) as err:
+        consolidate_paths(paths, strict=True)
+    assert "未能对应到标准行列" in str(err.value)
