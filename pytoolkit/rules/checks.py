@@ -8,7 +8,7 @@ from ..errors import ValueParseError
 from ..findings import Severity
 from ..metrics import grade, parse_grade, round_half_up, to_decimal
 from ..tables import codes
-from ..tables.catalog import BY_ID, EDITIONS, SUMMARY_UNIT
+from ..tables.catalog import BY_ID, EDITIONS, SUMMARY_UNIT, edition_for
 from ..tables.derived_columns import targets
 from .engine import Context, Rule, _fmt, check, compare_sum, make_finding
 
@@ -160,7 +160,7 @@ def missing_tables(ctx: Context, rule: Rule, file: str, edition: str | None = No
         return  # only 绩效自评 forms, or nothing recognised (reported by the recogniser)
     if edition is None:
         year = ctx.book.year
-        edition = "2019" if "T9" in present or (year is not None and year >= 2019) else "2018"
+        edition = "2019" if "T9" in present else edition_for(year).id if year is not None else "2018"
     missing = [tid for tid in EDITIONS[edition] if tid not in present]
     if missing:
         names = "、".join(f"{tid} {BY_ID[tid].title}" for tid in missing)

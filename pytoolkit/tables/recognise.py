@@ -133,11 +133,13 @@ class _Grid:
     def is_numbering_row(self, r: int) -> bool:
         """A 栏次/行次 row: the columns numbered 1, 2, 3 … (with or without the word 栏次), or the
         word 栏次/行次 among its texts. Its numbers are never amounts."""
+        nums = self.numbers(r)
+        if not nums or nums[0][1] != 1:
+            return False  # the columns are numbered from 1
         texts = self.row_texts(r)
         for _, t in texts:
             if normalise_label(t) in catalog.NUMBERING_HEADERS:
                 return True
-        nums = self.numbers(r)
         if len(nums) < 3 or any(not _is_numbering_text(t) for _, t in texts):
             return False
         values = [v for _, v in nums]
@@ -186,6 +188,7 @@ class _Recogniser:
         self.text_numbers: list[CellRef] = []
         self.merged_amounts: list[CellRef] = []
         self.rec: Recognition = Recognition(0, 0, 0, 0)
+        self.amounts = 0  # non-blank amount cells read for the current table
 
     # -- findings -------------------------------------------------------------------------
     def find(self, rule: str, severity: Severity, message: str, ref: CellRef | None,
@@ -244,6 +247,7 @@ class _Recogniser:
             table.year = int(m.group(1)) if m else None
             before = len(self.findings)
             self.text_numbers, self.merged_amounts = [], []
+            self.amounts = 0
             self.rec = table.record = Recognition(r, r, c, c)
             self.rec.ended_by = "下一张表的表名" if i + 1 < len(kept) else "工作表末尾"
             try:
@@ -502,13 +506,15 @@ class _Recogniser:
         state = {"passed_income": False}
         rec.last_row = d0 - 1
         cells, height = grid.cells, grid.height
+        left_col = rec.first_col
         for r in range(d0, end):
             row = cells[r] if r < height else None
             if not row:
                 continue
-            first_value = next((v for v in row if v != ""), "")  # the row's first filled cell
-            lead = first_value.lstrip()[:1] if first_value.__class__ is str else ""
-            texts = grid.row_texts(r) if lead in _NOTE_LEADS else None
+            # Notes and statements are written from the table's left edge; look further only there.
+            left = row[left_col] if left_col < len(row) else ""
+            lead = left.lstrip()[:1] if left.__class__ is str else "0"
+            texts = grid.row_texts(r) if lead and lead in _NOTE_LEADS else None
             if texts and not grid.numbers(r):  # a note or a statement ends the table
                 first = normalise_label(texts[0][1])
                 if first.startswith(catalog.NOTE_PREFIXES) or (first.startswith("注") and len(first) > 3):
@@ -522,7 +528,7 @@ class _Recogniser:
                     rec.skipped.append((f"第{r + 1}行", "说明本表为空"))
                     rec.last_row = r
                     break
-            if (first_value.__class__ is not str or lead in "栏行序") and grid.numbers(r) and grid.is_numbering_row(r):
+            if (not lead or lead in "0栏行序") and grid.is_numbering_row(r):
                 rec.skipped.append((f"第{r + 1}行", "栏次行（列的编号），不是金额"))
                 continue
             for g, parts in zip(groups, last_parts, strict=True):
@@ -551,10 +557,13 @@ class _Recogniser:
         if not g.code_cols:
             return ""
         if g.split:
-            parts = [_clean_code(grid.filled(r, c) if i == 0 else grid.raw(r, c))
-                     for i, c in enumerate(g.code_cols[:3])]
+            parts = [_clean_code(grid.raw(r, c)) for c in g.code_cols[:3]]
             if not any(parts):
-                return ""
+                if (r, g.code_cols[0]) not in grid.merged_fill:
+                    return ""
+                parts[0] = _clean_code(grid.filled(r, g.code_cols[0]))  # a label merged over the codes
+                if not parts[0]:
+                    return ""
             if parts[0] and not parts[0].isdigit():
                 return ""  # a label written across the code columns (人员经费合计, 合计)
             if len(parts[0]) in (5, 7) and not any(parts[1:]):
@@ -575,7 +584,9 @@ class _Recogniser:
             code = "".join(parts)
         else:
             code = _clean_code(grid.raw(r, g.code_cols[0]))
-            if code and not code.isdigit():
+            if not code or (len(code) in (3, 5, 7) and code.isdigit()):
+                return code  # the common case: a clean code, or none
+            if not code.isdigit():
                 return ""  # a label written in the code column (人员经费合计), not a code
         return self.checked_code(grid, g, r, code, table)
 
@@ -653,6 +664,9 @@ class _Recogniser:
                 note = f"“{parent}”的其中项"
         if not key:
             self.rec.rows.append(_row_note(r, label or code, "", "无法对应到标准行" if has_amount else "无金额，跳过"))
+            if has_amount:  # its numbers map to nothing: listed in the table's one finding
+                self.rec.unmapped.extend(CellRef(grid.name, r, c) for c in g.amount_cols.values()
+                                         if _is_number_cell(grid.raw(r, c)))
             return
         if key in seen:
             self.find("recognise.duplicate_row", Severity.ERROR,
@@ -706,13 +720,19 @@ class _Recogniser:
             return Cell(None, ref, raw)
         if raw.__class__ is float:  # the common case, inlined: a number cell
             value = Decimal(int(raw)) if raw.is_integer() else Decimal(repr(raw))
-        elif raw == "":
+            self.amounts += 1
+            if table.money_unit != "万元":
+                value = value / WAN if table.money_unit == "元" else value * WAN
+            return _tuple_new(Cell, (value, ref, raw))
+        if raw == "":
             if (r, c) in grid.merged_fill:
                 self.merged_amounts.append(ref)
             return Cell(None, ref, raw)
-        else:
-            value = self.number(raw, ref, table)
-        if value is not None and table.money_unit != "万元":
+        value = self.number(raw, ref, table)
+        if value is None:
+            return _tuple_new(Cell, (value, ref, raw))
+        self.amounts += 1
+        if table.money_unit != "万元":
             value = value / WAN if table.money_unit == "元" else value * WAN
         return _tuple_new(Cell, (value, ref, raw))
 
@@ -743,36 +763,35 @@ class _Recogniser:
 
         The area is the data rows read (header to the last row, before a note) across the
         table's columns; code, label, 栏次/行次 and derived columns, 栏次 rows and count rows are
-        not amounts. What is left unmapped is reported in one finding for the table.
+        not amounts. A row of a grid table whose label maps to no standard row lists its numbers
+        as it is read (``data_row``); here the columns that map to no standard column are
+        scanned, and the other layouts (T7) are checked cell by cell. What is left unmapped is
+        reported in one finding for the table.
         """
         rec = self.rec
-        # position → holds a value (a cell mapped twice, T6's 合计×人员经费, counts once)
-        mapped = {(cell.ref[1], cell.ref[2]): cell.value is not None
-                  for row in table.rows.values() for cell in row.values.values()}
-        rec.amounts = sum(mapped.values())
+        rec.amounts = self.amounts
         skip_cols = {n.col for n in rec.columns if not n.key and n.note != "无法对应到标准列"}
         skip_cols.update(table.derived_columns)
-        scan_cols = [c for c in range(rec.first_col, rec.last_col + 1) if c not in skip_cols]
-        skip_rows = {int(w[1:-1]) - 1 for w, _ in rec.skipped if w.startswith("第") and w.endswith("行")}
-        unmapped = rec.unmapped
-        cells = grid.cells
-        for r in range(rec.header_rows[1], min(rec.last_row + 1, grid.height)):
-            if r in skip_rows:
-                continue
-            row = cells[r]
-            n = len(row)
-            for c in scan_cols:
-                if c >= n:
-                    break
-                v = row[c]
-                cls = v.__class__
-                if cls is float or cls is int:
-                    if (r, c) not in mapped:
+        if rec.layout:  # T7's layouts: few cells, checked one by one against what was read
+            mapped = {(cell.ref[1], cell.ref[2]) for row in table.rows.values() for cell in row.values.values()}
+            scan_cols = [c for c in range(rec.first_col, rec.last_col + 1) if c not in skip_cols]
+        else:  # grid tables: only the columns no group reads can hold numbers not yet accounted for
+            mapped = set()
+            scan_cols = [n.col for n in rec.columns if not n.key and n.col not in skip_cols]
+        if scan_cols:
+            skip_rows = {int(w[1:-1]) - 1 for w, _ in rec.skipped if w.startswith("第") and w.endswith("行")}
+            unmapped = rec.unmapped
+            cells = grid.cells
+            for r in range(rec.header_rows[1], min(rec.last_row + 1, grid.height)):
+                if r in skip_rows:
+                    continue
+                row = cells[r]
+                n = len(row)
+                for c in scan_cols:
+                    if c < n and (r, c) not in mapped and _is_number_cell(row[c]):
                         unmapped.append(CellRef(grid.name, r, c))
-                elif cls is str and v and (r, c) not in mapped and _NUMBER_TEXT.match(v) and any(
-                        ch.isdigit() for ch in v):
-                    unmapped.append(CellRef(grid.name, r, c))
-        if unmapped:
+        if rec.unmapped:
+            rec.unmapped.sort(key=lambda ref: (ref.row, ref.col))
             self.report_unmapped(table)
 
     def report_unmapped(self, table: Table) -> None:
@@ -843,8 +862,8 @@ class _Recogniser:
             rec.layout = "预算数、决算数分块（一行数据）"
             # The data row is the first holding an amount (栏次 rows are not); an empty form has it
             # right under the header (a note typed below it is text, not the figures).
-            data_row = next((r for r in range(d0, end) if not grid.is_numbering_row(r)
-                             and any(_is_amount(grid.raw(r, c)) for c in cols.values())), d0)
+            data_row = next((r for r in range(d0, end) if any(_is_amount(grid.raw(r, c)) for c in cols.values())
+                             and not grid.is_numbering_row(r)), d0)
             for r in range(d0, data_row):
                 if grid.numbers(r):
                     rec.skipped.append((f"第{r + 1}行", "栏次行（列的编号），不是金额"))
@@ -1204,6 +1223,14 @@ def _is_amount(raw: object) -> bool:
         return to_decimal(raw) is not None
     except ValueParseError:
         return False
+
+
+def _is_number_cell(v: object) -> bool:
+    """A number, or text that reads as one ("231.62", "1,234.56"): what must be accounted for."""
+    cls = v.__class__
+    if cls is float or cls is int:
+        return True
+    return cls is str and bool(v) and bool(_NUMBER_TEXT.match(v)) and any(ch.isdigit() for ch in v)
 
 
 def _is_derived_label(norm: str) -> bool:
