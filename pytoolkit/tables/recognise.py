@@ -209,10 +209,10 @@ class _Recogniser:
         if len(text) > 80:
             return None
         norm = normalise_label(text)
-        if norm.startswith(catalog.NOTE_PREFIXES) or norm.startswith(("注", "说明")) or _EMPTY_NOTE.search(norm):
-            return None  # a note or a statement naming the table is not its title
         for title, tdef in self.vocab.titles:
             if title in norm:
+                if norm.startswith(("注", "说明")) or _EMPTY_NOTE.search(norm):
+                    return None  # a note or a statement naming the table is not its title
                 return tdef
         return None
 
@@ -433,7 +433,7 @@ class _Recogniser:
         return None
 
     def note_column(self, c: int, path: list[str], key: str = "", note: str = "") -> None:
-        self.rec.columns.append(ColumnNote(c, "›".join(path), key, note))
+        self.rec.columns.append(_tuple_new(ColumnNote, (c, "›".join(path), key, note)))
 
     def grid_table(self, grid: _Grid, table: Table, start: int, end: int) -> bool:
         tdef = table.tdef
@@ -616,8 +616,10 @@ class _Recogniser:
         if code == "?":
             return
         has_amount = False
+        cells_row = grid.cells[r]
+        width = len(cells_row)
         for c in g.amount_cols.values():
-            if grid.raw(r, c) not in ("", None):
+            if c < width and cells_row[c] != "":
                 has_amount = True
                 break
         if not (label or code or has_amount):
@@ -711,7 +713,8 @@ class _Recogniser:
         # tuple.__new__ directly: the NamedTuple constructors are a Python frame each, and this
         # runs for every amount cell of every book.
         ref = _tuple_new(CellRef, (grid.name, r, c))
-        raw = grid.raw(r, c)
+        row = grid.cells[r] if r < grid.height else ()
+        raw = row[c] if c < len(row) else ""
         if grid.special and (r, c) in grid.special:
             if (r, c) in grid.sheet.uncalculated:
                 return Cell(None, ref, _UNCALCULATED)
