@@ -160,6 +160,8 @@ class _Vocabulary:
         self.tables = catalog.with_aliases(aliases)
         self.titles = sorted(((normalise_label(t), tdef) for tdef in self.tables
                               for t in (tdef.title, *tdef.title_aliases)), key=lambda item: -len(item[0]))
+        # One scan for "is any title in this text" before the longest-first loop picks which.
+        self.any_title = re.compile("|".join(re.escape(t) for t, _ in self.titles))
         self.classes = dict(codes.class_names())
         if aliases:
             self.classes.update({normalise_label(k): v for k, v in aliases.classes.items()})
@@ -209,6 +211,8 @@ class _Recogniser:
         if len(text) > 80:
             return None
         norm = normalise_label(text)
+        if not self.vocab.any_title.search(norm):
+            return None
         for title, tdef in self.vocab.titles:
             if title in norm:
                 if norm.startswith(("注", "说明")) or _EMPTY_NOTE.search(norm):
@@ -333,14 +337,19 @@ class _Recogniser:
         found = False
         for r in range(r0, min(r0 + 6, end)):
             for c, text in grid.row_texts(r):
-                if not table.unit_name and ("单位" in text or "部门" in text):
+                if "单位" not in text and "部门" not in text:
+                    continue
+                if not table.unit_name:
                     name = _unit_name(grid, r, c, text)
                     if name:
                         table.unit_name = name
-                m = _UNIT.search(text)
-                if m and not found:
-                    table.money_unit = m.group(1)
-                    found = True
+                if not found:
+                    m = _UNIT.search(text)
+                    if m:
+                        table.money_unit = m.group(1)
+                        found = True
+            if found:
+                break  # the unit's name stands on the money unit's line or above it
         if not found:
             self.find("recognise.no_unit", Severity.WARNING,
                       f"“{table.tdef.title}”没有找到单位行（如“单位：万元”），按万元处理。", table.title_ref,
@@ -504,16 +513,23 @@ class _Recogniser:
         # Split codes carry the parent's part down each group's own code columns.
         last_parts = [["", "", ""] for _ in groups]
         state = {"passed_income": False}
-        rec.last_row = d0 - 1
         cells, height = grid.cells, grid.height
         left_col = rec.first_col
-        for r in range(d0, end):
-            row = cells[r] if r < height else None
+        pairs = list(zip(groups, last_parts))
+        data_row = self.data_row
+        last = d0 - 1
+        for r in range(d0, min(end, height)):
+            row = cells[r]
             if not row:
                 continue
             # Notes and statements are written from the table's left edge; look further only there.
             left = row[left_col] if left_col < len(row) else ""
-            lead = left.lstrip()[:1] if left.__class__ is str else "0"
+            if left.__class__ is str:
+                lead = left[:1]
+                if lead == " " or lead == "\u3000":
+                    lead = left.lstrip()[:1]
+            else:
+                lead = "0"
             texts = grid.row_texts(r) if lead and lead in _NOTE_LEADS else None
             if texts and not grid.numbers(r):  # a note or a statement ends the table
                 first = normalise_label(texts[0][1])
@@ -526,14 +542,15 @@ class _Recogniser:
                     table.is_empty_note = True
                     rec.ended_by = f"空表说明（第{r + 1}行：{texts[0][1].strip()[:30]}）"
                     rec.skipped.append((f"第{r + 1}行", "说明本表为空"))
-                    rec.last_row = r
+                    last = r
                     break
             if (not lead or lead in "0栏行序") and grid.is_numbering_row(r):
                 rec.skipped.append((f"第{r + 1}行", "栏次行（列的编号），不是金额"))
                 continue
-            for g, parts in zip(groups, last_parts, strict=True):
-                self.data_row(grid, table, g, r, seen, parts, state)
-            rec.last_row = r
+            for g, parts in pairs:
+                data_row(grid, table, g, r, seen, parts, state)
+            last = r
+        rec.last_row = last
         return True
 
     def known_label(self, tdef: TableDef, norm: str, groups: list[_Group]) -> bool:
