@@ -286,11 +286,13 @@ def render_text(out: Console, path: Path, findings: list[Finding]) -> None:
         out.print(f"  [bold]{table_id + ' ' if table_id in BY_ID else ''}{escape(title)}[/bold]")
         for f in items:
             nums = ""
-            if f.expected is not None and f.actual is not None and format_amount(f.actual) not in f.message:
-                nums = (
-                    f"（应为 {format_amount(f.expected)}，实为 {format_amount(f.actual)}，"
-                    f"差额 {format_amount(f.difference)}）"
-                )
+            # In the finding's own unit: a 0.01 元 break of a 元 table never shows as 差额 0.00.
+            scale, suffix = (10000, "元") if f.unit == "元" else (1, "")
+            if f.expected is not None and f.actual is not None and \
+                    format_amount(f.actual * scale) + suffix not in f.message:
+                expected, actual = format_amount(f.expected * scale), format_amount(f.actual * scale)
+                diff = format_amount(f.difference * scale)
+                nums = f"（应为 {expected}{suffix}，实为 {actual}{suffix}，差额 {diff}{suffix}）"
             # Texts from the workbook and rule ids are escaped: “[recognise.no_unit]” is not a style.
             out.print(
                 f"    [{_STYLE[f.severity]}]{f.severity.label}[/] {escape(str(f.location))}  {escape(f.message)}"

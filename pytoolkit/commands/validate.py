@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.markup import escape
+
 from ..errors import InputError
 from ..findings import has_errors, summary, to_json
 from .common import (
@@ -48,6 +50,10 @@ def register(subparsers) -> None:
                           "多个工作簿时须为文件夹）；原文件不会被修改")
     add_force(val)
     add_workers(val, "并行进程数（默认：8个以上工作簿时按CPU核数，否则1）")
+    val.add_argument("--explain", action="store_true",
+                     help="列出识别过程：每张表的位置、每行每列对应的标准行列、跳过的内容及原因")
+    val.add_argument("--aliases", metavar="FILE",
+                     help="别名文件（YAML），补充本地表样的表名、行、列写法；不指定时自动使用工作簿旁的“决算表别名.yaml”")
     val.set_defaults(func=cmd_validate)
 
 
@@ -79,6 +85,10 @@ def cmd_validate(args) -> int:
     err = console(stderr=True)
     for pack in args.rules or ():
         load_pack(pack)  # a malformed pack stops here, before any book is read
+    if args.aliases:
+        from ..tables.aliases import load
+
+        load(args.aliases)  # a malformed alias file stops here too, naming its line
     books = expand_inputs(args.books)
     if not books:
         return error(f"没有找到要校验的工作簿（.xlsx、.xlsm、.xls）：{'、'.join(args.books)}")
@@ -88,7 +98,8 @@ def cmd_validate(args) -> int:
     results = []
     with progress(len(books)) as bar:
         task = bar.add_task("校验", total=len(books))
-        for result in check_files(books, args.rules or (), args.edition, workers, targets.get if targets else None):
+        for result in check_files(books, args.rules or (), args.edition, workers, targets.get if targets else None,
+                                  args.aliases, args.explain):
             results.append(result)
             if result.problem:
                 status = EXIT_INPUT
@@ -99,14 +110,22 @@ def cmd_validate(args) -> int:
         all_findings = [f for r in results if r.findings for f in r.findings]
         books_doc = [
             {"file": str(r.path), "summary": summary(r.findings) if r.findings is not None else None,
+             **({"coverage": r.coverage} if r.coverage else {}),
+             **({"explain": list(r.explain)} if r.explain else {}),
              **({"error": r.problem} if r.problem else {})}
             for r in results
         ]
         print_json(to_json(all_findings, books=books_doc))
         return status
     for r in results:
+        for line in r.explain:
+            out.print(escape(line))
         if r.findings is not None:
             render_text(out, r.path, r.findings)
+        if r.aliases:
+            out.print(f"  已使用别名文件：{escape(r.aliases)}")
+        if r.coverage:
+            out.print(f"  {escape(r.coverage)}")
         if r.problem:
             err.print(f"[bold red]错误：[/]{r.problem}")
     written = [r.annotated for r in results if r.annotated]

@@ -180,17 +180,19 @@ T6 = TableDef(
     id="T6",
     title="一般公共预算财政拨款基本支出决算表",
     title_aliases=("一般公共预算财政拨款基本支出决算明细表", "财政拨款基本支出决算表", "基本支出决算明细表",
-                   "一般公共预算基本支出决算表"),
+                   "一般公共预算基本支出决算表", "一般公共预算财政拨款基本支出决算明细"),
     kind=CODED,
     code_system="经济分类",
     # Some provinces print one row per 经济分类 with the columns 合计 / 人员经费 / 公用经费.
     columns=_cols(("决算数", "金额", "合计", "决算数合计"), "人员经费", "公用经费",
                   optional=("人员经费", "公用经费")),
-    rows=_rows("", ("人员经费合计", "人员经费"), ("公用经费合计", "公用经费")),
+    rows=_rows("", "人员经费合计", "公用经费合计"),
     # In that layout the 合计 row's 人员经费 / 公用经费 cells are the two totals the other
     # layouts print as rows: (row, column) of the form → (row, column) of the standard table.
     extra={"cell_aliases": {("合计", "人员经费"): ("人员经费合计", "决算数"),
-                            ("合计", "公用经费"): ("公用经费合计", "决算数")}},
+                            ("合计", "公用经费"): ("公用经费合计", "决算数")},
+           # A heading row over each part of a one-column form (湖南 邵东): not a header, not a line.
+           "section_rows": ("人员经费", "公用经费")},
 )
 
 T7_COLUMNS = ("合计", "因公出国(境)费", "公务用车购置及运行维护费", "公务用车购置费",
@@ -281,6 +283,12 @@ PP = TableDef(
 )
 
 PUBLIC_TABLES = (T1, T2, T3, T4, T5, T6, T7, T8, T9)
+
+# Tables some provinces publish beside the nine (四川's 13 附表) whose titles contain a public
+# table's (“…项目支出决算表” contains 支出决算表): never read as that table; they end the table above.
+OTHER_TITLES = ("一般公共预算财政拨款项目支出决算表", "项目支出决算表", "项目支出决算明细表",
+                "财政拨款支出决算明细表", "一般公共预算财政拨款支出决算明细表", "政府采购支出决算表",
+                "国有资产占用情况表")
 SELF_EVALUATION_FORMS = (PE, PP)
 ALL_TABLES = PUBLIC_TABLES + SELF_EVALUATION_FORMS
 BY_ID = {t.id: t for t in ALL_TABLES}

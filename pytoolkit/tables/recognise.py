@@ -158,8 +158,10 @@ class _Vocabulary:
 
     def __init__(self, aliases: Aliases | None = None) -> None:
         self.tables = catalog.with_aliases(aliases)
-        self.titles = sorted(((normalise_label(t), tdef) for tdef in self.tables
-                              for t in (tdef.title, *tdef.title_aliases)), key=lambda item: -len(item[0]))
+        self.titles = sorted([*((normalise_label(t), tdef) for tdef in self.tables
+                                for t in (tdef.title, *tdef.title_aliases)),
+                              *((normalise_label(t), None) for t in catalog.OTHER_TITLES)],
+                             key=lambda item: -len(item[0]))
         # One scan for "is any title in this text" before the longest-first loop picks which.
         self.any_title = re.compile("|".join(re.escape(t) for t, _ in self.titles))
         self.classes = dict(codes.class_names())
@@ -207,7 +209,8 @@ class _Recogniser:
                       "写在表格上方。", None)
         self.book.findings.extend(self.findings)
 
-    def title_of(self, text: str) -> TableDef | None:
+    def title_of(self, text: str) -> TableDef | None | bool:
+        """The table ``text`` is the title of; False for a table that is not one of the nine."""
         if len(text) > 80:
             return None
         norm = normalise_label(text)
@@ -217,7 +220,7 @@ class _Recogniser:
             if title in norm:
                 if norm.startswith(("注", "说明")) or _EMPTY_NOTE.search(norm):
                     return None  # a note or a statement naming the table is not its title
-                return tdef
+                return tdef if tdef is not None else False
         return None
 
     def sheet(self, sheet: Sheet) -> None:
@@ -225,14 +228,17 @@ class _Recogniser:
             return  # the toolkit's own output (校验结果, 预算与决算, …), not the unit's data
         grid = _Grid(sheet)
         titles = []
+        others: list[tuple[int, int, str]] = []  # tables that are not the nine: they end the one above
         for r in range(grid.height):
             for c, text in grid.row_texts(r):
-                if "表" not in text and "报告" not in text:
+                if "表" not in text and "报告" not in text and "决算" not in text:
                     if r < 8:  # 单位名称/年度 sit on a cover sheet or a table's 部门 line
                         self.book_facts(grid, r, c, text)
                     continue
                 tdef = self.title_of(text)
-                if tdef is not None:
+                if tdef is False:
+                    others.append((r, c, text))
+                elif tdef is not None:
                     titles.append((r, c, tdef, text))
                 elif r < 8:
                     self.book_facts(grid, r, c, text)
@@ -244,8 +250,13 @@ class _Recogniser:
             if kept and kept[-1][2].id == item[2].id and item[0] - kept[-1][0] < 4:
                 continue
             kept.append(item)
+        for r, c, text in others:
+            self.find("recognise.other_table", Severity.INFO,
+                      f"工作表“{sheet.name}”的“{text.strip()}”不是公开的九张表之一，未参与校验。",
+                      CellRef(sheet.name, r, c))
         for i, (r, c, tdef, text) in enumerate(kept):
             end = kept[i + 1][0] if i + 1 < len(kept) else grid.height
+            end = min([end, *(o[0] for o in others if r < o[0] < end)])
             table = Table(tdef=tdef, sheet=sheet.name, title_ref=CellRef(sheet.name, r, c))
             m = _YEAR.search(text)
             table.year = int(m.group(1)) if m else None
@@ -269,7 +280,7 @@ class _Recogniser:
                 self.find("recognise.unrecognised", Severity.ERROR,
                           f"工作表“{sheet.name}”有表名“{text.strip()}”，但表头无法识别（找不到科目/项目列或金额列），"
                           "该表未参与校验。", table.title_ref, tdef.id)
-        if not kept:
+        if not kept and not others:
             self.warn_unrecognised_sheet(grid)
 
     def report_cell_forms(self, table: Table) -> None:
@@ -394,6 +405,8 @@ class _Recogniser:
         if _EMPTY_NOTE.search(first) or first.startswith(catalog.NOTE_PREFIXES):
             return True  # a statement right under the header: the table is empty
         if tdef.kind == CODED:
+            if len(set(texts)) == 1 and first in tdef.extra.get("section_rows", ()):
+                return True  # 人员经费 over the rows of its part, not a header over its columns
             return first in catalog.TOTAL_LABELS or first in ("人员经费合计", "公用经费合计")
         if tdef.id in ("T1", "T4"):
             return bool(self.fixed_row_key(tdef, first, "收入", set()) or self.vocab.classes.get(first))
@@ -533,23 +546,27 @@ class _Recogniser:
             texts = grid.row_texts(r) if lead and lead in _NOTE_LEADS else None
             if texts and not grid.numbers(r):  # a note or a statement ends the table
                 first = normalise_label(texts[0][1])
-                if first.startswith(catalog.NOTE_PREFIXES) or (first.startswith("注") and len(first) > 3):
-                    rec.ended_by = f"注释行（第{r + 1}行）"
-                    rec.skipped.append((f"第{r + 1}行", "注释，表格到此结束"))
-                    break
-                if any(_EMPTY_NOTE.search(normalise_label(t)) for _, t in texts) and not self.known_label(
-                        tdef, first, groups):
-                    table.is_empty_note = True
-                    rec.ended_by = f"空表说明（第{r + 1}行：{texts[0][1].strip()[:30]}）"
-                    rec.skipped.append((f"第{r + 1}行", "说明本表为空"))
-                    last = r
-                    break
+                note = first.startswith(catalog.NOTE_PREFIXES) or (first.startswith("注") and len(first) > 3)
+                empty = any(_EMPTY_NOTE.search(normalise_label(t)) for _, t in texts) and not self.known_label(
+                    tdef, first, groups)
+                if note or empty:
+                    table.is_empty_note = table.is_empty_note or empty
+                    if not state.get("closed"):
+                        # Below it only the form's own rows are still read (a 合计 row printed
+                        # under the note); anything else is not the table's.
+                        state["closed"] = True
+                        what = "空表说明" if empty else "注释行"
+                        rec.ended_by = f"{what}（第{r + 1}行：{texts[0][1].strip()[:30]}）"
+                        rec.skipped.append((f"第{r + 1}行", "说明本表为空" if empty else "注释，表格到此结束"))
+                    continue
             if (not lead or lead in "0栏行序") and grid.is_numbering_row(r):
                 rec.skipped.append((f"第{r + 1}行", "栏次行（列的编号），不是金额"))
                 continue
+            before = len(table.rows)
             for g, parts in pairs:
                 data_row(grid, table, g, r, seen, parts, state)
-            last = r
+            if len(table.rows) > before or not state.get("closed"):
+                last = r
         rec.last_row = last
         return True
 
@@ -657,6 +674,9 @@ class _Recogniser:
             elif tdef.code_system == "功能分类" and self.vocab.classes.get(norm):
                 key = code = self.vocab.classes[norm]
                 note = "类名称（无编码），按功能分类科目表对应"
+            elif norm and not has_amount and norm in tdef.extra.get("section_rows", ()):
+                self.rec.rows.append(_row_note(r, label, "", "分段标题，无金额"))
+                return
             elif norm:
                 key = self.fixed_row_key(tdef, norm, "", seen) or norm
                 if key == norm:
@@ -682,6 +702,8 @@ class _Recogniser:
                 key = f"{parent.split('/')[0]}/{norm}"
                 note = f"“{parent}”的其中项"
         if not key:
+            if state.get("closed"):
+                return  # below the table's note: not the table's
             self.rec.rows.append(_row_note(r, label or code, "", "无法对应到标准行" if has_amount else "无金额，跳过"))
             if has_amount:  # its numbers map to nothing: listed in the table's one finding
                 self.rec.unmapped.extend(CellRef(grid.name, r, c) for c in g.amount_cols.values()
