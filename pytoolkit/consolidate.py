@@ -193,7 +193,11 @@ def split_units(book: Book) -> tuple[list[tuple[str, list[str], str]], list[Find
     a department form; an existing 汇总 sheet is not summed (it is what we compute).
     """
     counts = Counter(t.id for t in book.tables if t.id in PUBLIC_IDS)
-    if not counts or max(counts.values()) < 2:
+    repeated = [t for t in book.tables if counts.get(t.id, 0) >= 2]
+    named = {t.unit_name for t in repeated if t.unit_name}
+    by_sheet = {sheet_unit_name(t.sheet) for t in repeated} - {""} - _SUMMARY_SHEET_NAMES
+    if not counts or max(counts.values()) < 2 or (len(named) < 2 and len(by_sheet) < 2):
+        # One unit (a table printed twice — 四川's two 国有资本经营 tables — is still one unit's).
         printed = Counter(t.unit_name for t in book.tables if t.unit_name)
         name = book.unit_name or (printed.most_common(1)[0][0] if printed else "") or book.path.stem
         return [(name, [s.name for s in book.sheets], "unit")], []
@@ -202,8 +206,7 @@ def split_units(book: Book) -> tuple[list[tuple[str, list[str], str]], list[Find
     for t in book.tables:
         table_sheets.setdefault(t.sheet, []).append(t.id)
     # The units as the tables name them: repeated titles, each under its own 单位/部门 line.
-    repeated = [t for t in book.tables if counts.get(t.id, 0) >= 2]
-    printed = all(t.unit_name for t in repeated) and len({t.unit_name for t in repeated}) >= 2
+    printed = all(t.unit_name for t in repeated) and len(named) >= 2
     groups: dict[str, list[str]] = {}
     forms: list[str] = []
     for sheet in book.sheets:

@@ -415,19 +415,32 @@ def run_rules(book: Book, rules: Iterable[Rule]) -> list[Finding]:
     ctx = Context(book)
     file = book.path.name
     findings: list[Finding] = list(book.findings)
+    # A table printed twice (四川's 国有资本经营 tables under two titles): a rule within one table
+    # checks every copy; rules between tables compare the first.
+    copies: dict[str, list[Table]] = {}
+    for t in book.tables:
+        copies.setdefault(t.id, []).append(t)
+    copies = {tid: ts for tid, ts in copies.items() if len(ts) > 1}
     for rule in rules:
         if not rule.enabled:
             continue
         if any(ctx.table(t) is None for t in rule.tables):
             continue
-        try:
-            if rule.function:
-                findings.extend(CHECKS[rule.function](ctx, rule, file, **rule.args))
-            else:
-                findings.extend(run_expression_rule(rule, ctx, file))
-        except Exception as exc:  # a broken rule must not stop the others (beancount's loader)
-            findings.append(Finding(rule.id, Severity.ERROR, f"规则“{rule.title}”执行出错：{exc}（{rule.source}）",
-                                    Location(file=file), table=rule.id.split(".")[0]))
+        tids = set(rule.tables)
+        again = copies.get(next(iter(tids)), [])[1:] if len(tids) == 1 else []
+        for other in (None, *again):
+            if other is not None:
+                ctx.tables[other.id] = other
+            try:
+                if rule.function:
+                    findings.extend(CHECKS[rule.function](ctx, rule, file, **rule.args))
+                else:
+                    findings.extend(run_expression_rule(rule, ctx, file))
+            except Exception as exc:  # a broken rule must not stop the others (beancount's loader)
+                findings.append(Finding(rule.id, Severity.ERROR, f"规则“{rule.title}”执行出错：{exc}（{rule.source}）",
+                                        Location(file=file), table=rule.id.split(".")[0]))
+        if again:
+            ctx.tables[again[0].id] = copies[again[0].id][0]
     return findings
 
 
