@@ -1,5 +1,6 @@
 """io layer: an annotated copy of a checked workbook (failing cells filled and commented, and a
-校验结果 sheet listing every finding with a link to its cell). The input is never modified.
+校验结果 sheet listing every finding with a link to its cell; with the checked book, the
+预算与决算 and 识别说明 sheets). The input is never modified.
 
 What the marks and the 校验结果 sheet show is designed in ``render.results`` (the ribbon shows
 the same); this module paints them with openpyxl. openpyxl drops the cached value of every
@@ -18,6 +19,7 @@ from openpyxl.styles import PatternFill
 from ..errors import InputError
 from ..findings import Finding
 from ..model import Book
+from ..render.explain import EXPLAIN_SHEET, explain_sheet
 from ..render.results import RESULT_SHEET, by_cell, mark, result_grid
 from .charts import add_budget_sheet
 from .output import check_output, set_text, write_atomic
@@ -69,5 +71,6 @@ def annotate(source: Path, findings: list[Finding], out: Path, book: Book | None
     wb.active.sheet_view.tabSelected = True
     if book is not None:
         add_budget_sheet(wb, book)
+        add_sheet(wb, explain_sheet(book, own_sheet_name(wb, EXPLAIN_SHEET)))
     write_atomic(out, wb.save)
     return out

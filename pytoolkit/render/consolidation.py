@@ -45,7 +45,7 @@ from .look import (
     report_page,
     severity_style,
 )
-from .summary import DEFAULT_YEAR
+from .summary import DEFAULT_YEAR, unmapped_note
 
 EXPLAIN_SHEET = "汇总说明"
 DETAIL_SHEET = "分户明细"
@@ -103,6 +103,10 @@ def explain_grid(result: ConsolidationResult, findings: Sequence[Finding], *, sh
             lines.append(f"内部往来抵销：已要求抵销，但各单位之间没有内部往来（上级单位“{result.parent}”）。")
     else:
         lines.append("未抵销内部往来（汇总数为各单位直接相加）。")
+    if result.eliminate and result.parent_reason:
+        lines.append(f"上级单位的确定：{result.parent_reason}。")
+    for tid, units_ in result.unmapped().items():
+        lines.append(f"{tid} {catalog.BY_ID[tid].title}：" + unmapped_note(units_))
     if len(included) > result.detail_units:
         rest = len(included) - result.detail_units
         lines.append(f"“{DETAIL_SHEET}”逐列列示前{result.detail_units}个单位，其余{rest}个单位合并为一列；"

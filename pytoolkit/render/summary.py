@@ -52,6 +52,13 @@ def renderable(table_id: str, key: str) -> bool:
     return True
 
 
+def unmapped_note(units: list[tuple[str, int]]) -> str:
+    """What a 汇总 figure says when a unit's table had numbers mapped to no standard row/column."""
+    which = "、".join(f"“{name}”{n}个" for name, n in units)
+    return (f"注意：本表汇总数所依据的单位表中有金额未能对应到标准行列（{which}），这些金额未计入汇总。"
+            "请用 pytoolkit validate --explain 查看，或在别名文件中补充本地写法后重新汇总。")
+
+
 def summary_tables(result: ConsolidationResult, prefix: str = "") -> tuple[list[SummaryTable], list[Finding]]:
     """The 汇总 tables of ``result`` (sheets named ``prefix`` + the table's usual sheet name), and
     findings about rows the forms cannot print."""
@@ -59,6 +66,7 @@ def summary_tables(result: ConsolidationResult, prefix: str = "") -> tuple[list[
     tables: list[SummaryTable] = []
     year = result.year or DEFAULT_YEAR
     unit_name = f"{result.name}{'（合并）' if result.adjustments else '（汇总）'}"
+    unmapped = result.unmapped()
     for tdef in catalog.ALL_TABLES:
         tid = tdef.id
         if tid == "PP" or tid not in result.totals:
@@ -85,6 +93,10 @@ def summary_tables(result: ConsolidationResult, prefix: str = "") -> tuple[list[
             r, c = parse_coordinate(where)
             if label and grid.value(r, c) in (None, ""):
                 grid.put(r, c, label, grid.style(r, c))
+        if tid in unmapped:  # every figure of this table rests on a unit table with unread numbers
+            note = unmapped_note(unmapped[tid])
+            for where in layout.cells.values():
+                grid.comments[parse_coordinate(where)] = note
         tables.append(SummaryTable(tid, grid, layout))
     return tables, findings
 

@@ -648,8 +648,10 @@ def _two_sided_label(tdef: TableDef, key: str, year: int, ordinal: int | None) -
 
 def _write_two_sided(b: _Builder) -> TableLayout:
     g, tdef = b.g, b.tdef
-    income_fixed = [r.key for r in tdef.rows if r.side == "收入"]
-    spending_fixed = [r.key for r in tdef.rows if r.side == "支出"]
+    keys = set(b.all_keys())
+    # Optional sub-rows (年末结转和结余 › 基本支出结转) print only when the unit has them.
+    income_fixed = [r.key for r in tdef.rows if r.side == "收入" and (not r.optional or r.key in keys)]
+    spending_fixed = [r.key for r in tdef.rows if r.side == "支出" and (not r.optional or r.key in keys)]
     split_at = income_fixed.index("本年收入合计")
     income_items, income_tail = income_fixed[:split_at], income_fixed[split_at:]
 
@@ -662,7 +664,7 @@ def _write_two_sided(b: _Builder) -> TableLayout:
         else:
             raise b.unknown_row(key)
     if b.blank and not b.row_keys:
-        class_codes = [c for c in codes.FUNCTION_CODES if len(c) == 3 and codes.function_name(c, b.year)]
+        class_codes = list(catalog.edition_for(b.year).classes)  # the classes of the book's year
     class_codes.sort()
 
     income_cols, spending_cols = (dict(tdef.sides)[s] for s in ("收入", "支出"))

@@ -31,6 +31,7 @@ from pytoolkit.narrative.seed import seed_narrative_text
 from pytoolkit.narrative.writer import draft
 from pytoolkit.render.budget import budget_grid
 from pytoolkit.render.consolidation import DETAIL_SHEET, LABEL_COLUMNS, detail_grid, units_grid, workbook_grids
+from pytoolkit.render.explain import explain_sheet
 from pytoolkit.render.grid import Grid, Style
 from pytoolkit.render.results import result_grid
 from pytoolkit.render.sheets import derived_grid, draft_grid, narrative_result_grid
@@ -137,6 +138,7 @@ def printed(tmp_path_factory, department_files, seed_file) -> dict[str, Printed]
     add("result", [result_grid(findings, source=seed_file.name, sheets=[s.name for s in book.sheets],
                                note="本副本中的公式已替换为计算结果。")])
     add("budget", [budget_grid(book)])
+    add("explain", [explain_sheet(book)])  # 识别说明: the recogniser's account of the seed
     # the ribbon's own sheets: 派生数, 情况说明核对 (the seed's published text), 情况说明(初稿)
     add("derived", [derived_grid(derived_figures(book))])
     text = from_text(seed_narrative_text(), "情况说明")
@@ -159,13 +161,13 @@ def printed(tmp_path_factory, department_files, seed_file) -> dict[str, Printed]
 def sheet_keys() -> list[str]:
     return ["sheet-汇总说明", *(f"sheet-{SHEET_NAMES[t.id]}" for t in catalog.PUBLIC_TABLES),
             f"sheet-{DETAIL_SHEET}", "sheet-分户主要指标", "sheet-分户对比图", "wide-detail", "result", "budget",
-            "derived", "narrative", "draft"]
+            "derived", "narrative", "draft", "explain"]
 
 
 # Pages each sheet may take, for the bundled department (three units, about 250 lines in 分户明细)
 # and the seed; a sheet that is not fitted to the page's width comes out several times as long.
 PAGES = {"sheet-汇总说明": 2, f"sheet-{DETAIL_SHEET}": 12, "sheet-分户对比图": 2, "wide-detail": 24,
-         "derived": 3, "narrative": 4, "draft": 4}
+         "derived": 3, "narrative": 4, "draft": 4, "explain": 12}
 
 
 @pytest.mark.parametrize("key", sheet_keys())
