@@ -231,7 +231,7 @@ class _Recogniser:
         others: list[tuple[int, int, str]] = []  # tables that are not the nine: they end the one above
         for r in range(grid.height):
             for c, text in grid.row_texts(r):
-                if "表" not in text and "报告" not in text and "决算" not in text:
+                if "表" not in text and "报告" not in text and "决算明细" not in text:
                     if r < 8:  # 单位名称/年度 sit on a cover sheet or a table's 部门 line
                         self.book_facts(grid, r, c, text)
                     continue
