@@ -77,7 +77,7 @@ class ColumnNote(NamedTuple):
     (``key``), or why it was not read as amounts (``note``)."""
 
     col: int  # 0-based
-    header: str  # the header path, "预算数›公务用车购置及运行维护费›小计"
+    header: str  # the header path, "预算数/公务用车购置及运行维护费/小计" (ASCII slashes: a GBK console prints them)
     key: str = ""  # standard column key; "" when not an amount column
     note: str = ""
 

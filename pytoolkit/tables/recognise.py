@@ -455,7 +455,7 @@ class _Recogniser:
         return None
 
     def note_column(self, c: int, path: list[str], key: str = "", note: str = "") -> None:
-        self.rec.columns.append(_tuple_new(ColumnNote, (c, "›".join(path), key, note)))
+        self.rec.columns.append(_tuple_new(ColumnNote, (c, "/".join(path), key, note)))
 
     def grid_table(self, grid: _Grid, table: Table, start: int, end: int) -> bool:
         tdef = table.tdef
@@ -894,7 +894,7 @@ class _Recogniser:
                     self.note_column(c, path, note="重复列，未读取")
                     continue
                 cols[(row_key, col_key)] = c
-                self.note_column(c, path, key=f"{row_key}›{col_key}")
+                self.note_column(c, path, key=f"{row_key}/{col_key}")
                 table.columns.setdefault(col_key, []).append(CellRef(grid.sheet.name, h0, c))
                 used.append(c)
             elif row_at is not None:
