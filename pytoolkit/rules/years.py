@@ -95,6 +95,7 @@ class Prior:
     book: Book
     moves: tuple[CodeMove, ...]
     this_year: int | None
+    last_year: int | None = None
 
     @property
     def name(self) -> str:
@@ -128,6 +129,24 @@ class Prior:
             if classes_only:
                 coded = {c: v for c, v in coded.items() if len(c) == 3}
         return {**other, **coded}
+
+
+def years_of(this: Book, last: Book) -> tuple[int | None, int | None]:
+    """(last year, this year) as the books state them; when neither says, the edition tells: a
+    book with the ninth table (T9, from 2019) after one without it crosses 2018 → 2019."""
+    this_year, last_year = this.year, last.year
+    if this_year is None and last_year is not None:
+        this_year = last_year + 1
+    if last_year is None and this_year is not None:
+        last_year = this_year - 1
+    if this_year is None and this.table("T9") is not None and last.table("T9") is None:
+        last_year, this_year = 2018, 2019
+    return last_year, this_year
+
+
+def prior_of(this: Book, last: Book) -> Prior:
+    last_year, this_year = years_of(this, last)
+    return Prior(last, moves_between(last_year, this_year), this_year, last_year)
 
 
 def _location(book: Book, cell: Cell | None, table: Table) -> Location:
@@ -166,10 +185,10 @@ def _compare(link: YearLink, this: Book, prior: Prior, t: Table, p: Table, key: 
         return None
     unit = _unit(t, p)
     where = "、".join(prior.where(c.ref) for c in cells) if cells else f"上年《{prior.name}》"
-    blank = cur is None or cur.value is None
+    # A 上年 column left blank where last year has an amount is an omission to look at (核实); a
+    # blank carry-over is 0 on the forms, so a difference there is an error.
+    blank = (cur is None or cur.value is None) and link.rule == PREVIOUS_ACTUAL
     stated = "本年未填列（空白）" if blank else f"本年填列{_fmt(now, unit)}"
-    # A blank cell where last year has an amount is an omission to look at (核实), a different
-    # amount is an error.
     return year_finding(
         link.rule,
         f"{what}［{_label(t, key)}{'/' + col if col else ''}］：{stated}，上年决算为{_fmt(before, unit)}"
@@ -203,7 +222,7 @@ def _check_link(link: YearLink, this: Book, prior: Prior) -> Iterator[Finding]:
     t = this.table(link.table)
     if t is None:
         return
-    last_year = prior.book.year
+    last_year = prior.last_year
     p = prior.book.table(link.prev_table)
     prev_column = link.prev_column
     if p is None and link.fallback is not None:
@@ -346,8 +365,7 @@ def compare_years(this: Book, last: Book) -> list[Finding]:
     if this.unit_name and last.unit_name and unit_key(this.unit_name) != unit_key(last.unit_name):
         out.append(year_finding(UNIT_MISMATCH, f"本年单位为“{this.unit_name}”，上年工作簿《{last.path.name}》"
                                                f"为“{last.unit_name}”。", Location(file=last.path.name)))
-    this_year = this.year if this.year is not None else (last.year + 1 if last.year is not None else None)
-    prior = Prior(last, moves_between(last.year, this_year), this_year)
+    prior = prior_of(this, last)
     for link in YEAR_LINKS:
         try:
             out.extend(_check_link(link, this, prior))
@@ -397,8 +415,8 @@ def _zero(cell: Cell | None) -> bool:
 def comparison_lines(this: Book, last: Book) -> list[ComparisonLine]:
     """The lines both years state (T1's rows, T3/T6 totals, T7's items), last year's under this
     year's codes."""
-    this_year = this.year if this.year is not None else (last.year + 1 if last.year is not None else None)
-    prior = Prior(last, moves_between(last.year, this_year), this_year)
+    prior = prior_of(this, last)
+    this_year = prior.this_year
     out: list[ComparisonLine] = []
     t1, p1 = this.table("T1"), last.table("T1")
     if t1 is not None and p1 is not None:
