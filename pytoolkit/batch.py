@@ -8,6 +8,7 @@ processes with nothing shared but the inputs (file paths, rule-pack paths) and t
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ class FileResult:
     coverage: str = ""  # “读取金额833个，全部对应到标准行列” (tables.explain)
     explain: tuple[str, ...] = ()  # the recogniser's account, when asked (validate --explain)
     aliases: str = ""  # the alias file used, if any
+    unit: str = ""  # the unit the book is of (book.unit_name), for matching years
+    previous: Path | None = None  # last year's book it was compared with (--previous, --previous-dir)
+    carryover_ok: bool | None = None  # the carry-over links held (None: not compared)
 
 
 @cache
@@ -61,8 +65,12 @@ def aliases_for(path: Path, alias_path: str | None = None):
 
 def check_file(path: Path, pack_paths: tuple[str, ...] = (), edition: str | None = None,
                annotate_to: Path | None = None, alias_path: str | None = None,
-               explain: bool = False) -> FileResult:
-    """Read, recognise and validate ``path``; optionally write its annotated copy."""
+               explain: bool = False, previous: Path | dict | None = None) -> FileResult:
+    """Read, recognise and validate ``path``; optionally write its annotated copy.
+
+    ``previous``: last year's book to compare with (``rules.years``), or an index of last year's
+    books by unit (``previous_index``) in which this book's unit is looked up.
+    """
     from .io.reader import read_book
     from .rules import validate_book
     from .tables import explain as explained
@@ -75,16 +83,80 @@ def check_file(path: Path, pack_paths: tuple[str, ...] = (), edition: str | None
     except PytoolkitError as exc:
         return FileResult(path, None, str(exc))
     extra = {"coverage": explained.coverage(book).line, "aliases": aliases.source if aliases else "",
-             "explain": tuple(explained.explain(book)) if explain else ()}
+             "explain": tuple(explained.explain(book)) if explain else (), "unit": book.unit_name}
+    last = None
+    if previous is not None:
+        from .rules.years import CARRYOVER_FUND, CARRYOVER_TOTAL, compare_years, unmatched_unit
+
+        last_path = previous.get(unit_key_of(book)) or previous.get(file_key(path)) \
+            if isinstance(previous, dict) else Path(previous)
+        if last_path is None:
+            findings = [*findings, unmatched_unit(book, this_year=True)]
+        else:
+            try:
+                last = read_book(last_path, aliases=aliases_for(Path(last_path), alias_path))
+            except PytoolkitError as exc:
+                return FileResult(path, findings, f"上年工作簿无法使用：{exc}", **extra)
+            cross = compare_years(book, last)
+            findings = [*findings, *cross]
+            extra["previous"] = Path(last_path)
+            extra["carryover_ok"] = not any(f.rule in (CARRYOVER_TOTAL, CARRYOVER_FUND) for f in cross)
     if annotate_to is None:
         return FileResult(path, findings, **extra)
     from .io.annotate import annotate
 
     try:
-        annotate(path, findings, annotate_to, book)
+        annotate(path, findings, annotate_to, book, previous=last)
     except PytoolkitError as exc:
         return FileResult(path, findings, str(exc), **extra)
     return FileResult(path, findings, annotated=Path(annotate_to), **extra)
+
+
+def unit_key_of(book) -> str:
+    from .rules.years import unit_key
+
+    return unit_key(book.unit_name) if book.unit_name else ""
+
+
+_YEARS = re.compile(r"(?:19|20)\d{2}\s*年?度?|决算|部门|单位|公开|[_\-\s.（）()]")
+
+
+def file_key(path: Path) -> str:
+    """A workbook's name without its year and the usual words (“2019年度XX局部门决算” → “XX局”):
+    the fallback for matching units across years when a book prints no unit name."""
+    return "file:" + _YEARS.sub("", Path(path).stem)
+
+
+@dataclass(frozen=True)
+class PreviousIndex:
+    """Last year's books by unit (``validate --previous-dir``): unit key → file, and the books
+    that could not be read or named."""
+
+    by_unit: dict
+    units: dict  # file → unit name as printed
+    problems: dict  # file → why it could not be used
+
+
+def previous_index(paths: Sequence[Path], alias_path: str | None = None) -> PreviousIndex:
+    """Read (and recognise) last year's books once, to find each unit's file."""
+    from .io.reader import read_book
+
+    by_unit: dict = {}
+    units: dict = {}
+    problems: dict = {}
+    for p in paths:
+        p = Path(p)
+        try:
+            book = read_book(p, aliases=aliases_for(p, alias_path))
+        except PytoolkitError as exc:
+            problems[p] = str(exc)
+            continue
+        units[p] = book.unit_name
+        key = unit_key_of(book)
+        if key:
+            by_unit.setdefault(key, p)
+        by_unit.setdefault(file_key(p), p)
+    return PreviousIndex(by_unit, units, problems)
 
 
 def _check_job(job: tuple) -> FileResult:
@@ -100,10 +172,11 @@ def default_workers(n_files: int) -> int:
 
 def check_files(paths: Sequence[Path], pack_paths: Sequence[str] = (), edition: str | None = None,
                 workers: int = 1, annotate_to: Callable[[Path], Path | None] | None = None,
-                alias_path: str | None = None, explain: bool = False) -> Iterator[FileResult]:
+                alias_path: str | None = None, explain: bool = False,
+                previous: Path | dict | None = None) -> Iterator[FileResult]:
     """``check_file`` for every path, results in input order, over ``workers`` processes."""
     jobs = [(Path(p), tuple(str(x) for x in pack_paths), edition, annotate_to(Path(p)) if annotate_to else None,
-             alias_path, explain)
+             alias_path, explain, previous)
             for p in paths]
     if workers <= 1 or len(jobs) < 2:
         for job in jobs:

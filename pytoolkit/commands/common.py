@@ -35,7 +35,7 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 EDITIONS = ("2018", "2019")
 FORMATS = ("text", "json")
 
-_GROUP_TITLES = {"book": "工作簿", "derived": "派生数", "X": "表间关系", "XP": "绩效自评表与公开表",
+_GROUP_TITLES = {"book": "工作簿", "derived": "派生数", "X": "表间关系", "XP": "绩效自评表与公开表", "Y": "与上年核对",
                  "recognise": "表格识别", "read": "读取"}
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 

@@ -29,6 +29,7 @@ from .common import (
     print_json,
     progress,
     render_text,
+    same_file,
     workers_for,
 )
 
@@ -52,6 +53,13 @@ def register(subparsers) -> None:
     add_workers(val, "并行进程数（默认：8个以上工作簿时按CPU核数，否则1）")
     val.add_argument("--explain", action="store_true",
                      help="列出识别过程：每张表的位置、每行每列对应的标准行列、跳过的内容及原因")
+    years = val.add_mutually_exclusive_group()
+    years.add_argument("--previous", metavar="LAST.xlsx",
+                       help="上年的决算工作簿：核对年初结转和结余与上年年末数、本年报表中的上年决算数与上年决算"
+                            "（跨年度科目调整按对照表换算），标注副本另加“上年对比”表")
+    years.add_argument("--previous-dir", metavar="LASTDIR",
+                       help="上年各单位工作簿所在的文件夹：按单位名称（或文件名）逐一对应后与上年核对，"
+                            "并列出只在一个年度出现的单位和结转不符的单位")
     val.add_argument("--aliases", metavar="FILE",
                      help="别名文件（YAML），补充本地表样的表名、行、列写法；不指定时自动使用工作簿旁的“决算表别名.yaml”")
     val.set_defaults(func=cmd_validate)
@@ -77,6 +85,70 @@ def annotate_targets(books: list[Path], target: str, force: bool) -> dict[Path, 
             for book in books}
 
 
+def previous_for(args, books: list[Path]):
+    """What to compare with: last year's book (``--previous``) or an index of last year's books by
+    unit (``--previous-dir``); every mistake is a Chinese message before any book is read."""
+    from ..batch import previous_index
+
+    if getattr(args, "previous", None):
+        last = Path(args.previous)
+        if last.is_dir():
+            raise InputError(f"--previous 应为上年的工作簿文件，而“{last}”是文件夹；"
+                             "按文件夹批量核对请用 --previous-dir。")
+        if not last.exists():
+            raise InputError(f"上年工作簿不存在：{last}")
+        if len(books) != 1:
+            raise InputError("--previous 只能与一个工作簿同用；多个工作簿（或文件夹）请用 --previous-dir "
+                             "给出上年的文件夹。")
+        if same_file(last, books[0]):
+            raise InputError(f"--previous 与本年工作簿是同一个文件：{last}。请给出上年的决算工作簿。")
+        return last, None
+    if getattr(args, "previous_dir", None):
+        folder = Path(args.previous_dir)
+        if not folder.exists():
+            raise InputError(f"上年文件夹不存在：{folder}")
+        if not folder.is_dir():
+            raise InputError(f"--previous-dir 应为上年工作簿所在的文件夹，而“{folder}”是文件；"
+                             "只核对一个工作簿请用 --previous。")
+        lasts = expand_inputs([folder])
+        if any(same_file(a, b) for a in lasts for b in books):
+            raise InputError(f"--previous-dir 与本年的工作簿是同一批文件：{folder}。请给出上年工作簿所在的文件夹。")
+        if not lasts:
+            raise InputError(f"上年文件夹中没有工作簿（.xlsx、.xlsm、.xls）：{folder}")
+        return None, previous_index(lasts, args.aliases)
+    return None, None
+
+
+def year_report(results, index) -> dict:
+    """Units matched across years, units found in one year only, units whose carry-over differs."""
+    matched = {r.previous for r in results if r.previous}
+    only_this = [{"file": str(r.path), "unit": r.unit} for r in results
+                 if r.findings is not None and r.previous is None]
+    only_last = [{"file": str(p), "unit": index.units.get(p, "")} for p in index.units if p not in matched]
+    bad = [{"file": str(r.path), "unit": r.unit, "previous": str(r.previous)} for r in results
+           if r.carryover_ok is False]
+    return {"matched": len(matched), "only_this_year": only_this, "only_last_year": only_last,
+            "carryover_differs": bad,
+            "unusable_last_year": [{"file": str(p), "error": e} for p, e in index.problems.items()]}
+
+
+def print_years(out, years: dict) -> None:
+    out.print(f"\n[bold]与上年核对[/bold]：对应上的单位 {years['matched']} 个。")
+    for item in years["only_this_year"]:
+        out.print(f"  只在本年出现：{escape(item['unit'] or '（未写明单位）')}（{escape(Path(item['file']).name)}）")
+    for item in years["only_last_year"]:
+        out.print(f"  只在上年出现：{escape(item['unit'] or '（未写明单位）')}（{escape(Path(item['file']).name)}）")
+    for item in years["unusable_last_year"]:
+        out.print(f"  上年工作簿无法使用：{escape(item['error'])}")
+    if years["carryover_differs"]:
+        out.print("  [bold red]年初结转和结余与上年年末数不符的单位：[/]")
+        for item in years["carryover_differs"]:
+            out.print(f"    {escape(item['unit'] or Path(item['file']).name)}（{escape(Path(item['file']).name)}，"
+                      f"上年：{escape(Path(item['previous']).name)}）")
+    else:
+        out.print("  各单位年初结转和结余与上年年末数一致。")
+
+
 def cmd_validate(args) -> int:
     from ..batch import check_files
     from ..rules.loader import load_pack
@@ -92,6 +164,7 @@ def cmd_validate(args) -> int:
     books = expand_inputs(args.books)
     if not books:
         return error(f"没有找到要校验的工作簿（.xlsx、.xlsm、.xls）：{'、'.join(args.books)}")
+    previous, index = previous_for(args, books)
     targets = annotate_targets(books, args.annotate, args.force) if args.annotate else {}
     workers = workers_for(args.workers, len(books))
     status = EXIT_OK
@@ -99,23 +172,26 @@ def cmd_validate(args) -> int:
     with progress(len(books)) as bar:
         task = bar.add_task("校验", total=len(books))
         for result in check_files(books, args.rules or (), args.edition, workers, targets.get if targets else None,
-                                  args.aliases, args.explain):
+                                  args.aliases, args.explain, previous):
             results.append(result)
             if result.problem:
                 status = EXIT_INPUT
             elif has_errors(result.findings) and status == EXIT_OK:
                 status = EXIT_FINDINGS
             bar.advance(task)
+    years = year_report(results, index) if index is not None else None
     if args.format == "json":
         all_findings = [f for r in results if r.findings for f in r.findings]
         books_doc = [
             {"file": str(r.path), "summary": summary(r.findings) if r.findings is not None else None,
              **({"coverage": r.coverage} if r.coverage else {}),
              **({"explain": list(r.explain)} if r.explain else {}),
+             **({"previous": str(r.previous), "carryover_ok": r.carryover_ok} if r.previous else {}),
              **({"error": r.problem} if r.problem else {})}
             for r in results
         ]
-        print_json(to_json(all_findings, books=books_doc))
+        extra = {"years": years} if years is not None else {}
+        print_json(to_json(all_findings, books=books_doc, **extra))
         return status
     for r in results:
         for line in r.explain:
@@ -128,6 +204,10 @@ def cmd_validate(args) -> int:
             out.print(f"  {escape(r.coverage)}")
         if r.problem:
             err.print(f"[bold red]错误：[/]{r.problem}")
+    if years is not None:
+        print_years(out, years)
+    elif previous is not None and len(results) == 1 and results[0].previous:
+        out.print(f"  已与上年工作簿核对：{escape(results[0].previous.name)}")
     written = [r.annotated for r in results if r.annotated]
     if len(written) == 1:
         err.print(f"已写出标注副本：{written[0]}")

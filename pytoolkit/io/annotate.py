@@ -21,6 +21,7 @@ from ..findings import Finding
 from ..model import Book
 from ..render.explain import EXPLAIN_SHEET, explain_sheet
 from ..render.results import RESULT_SHEET, by_cell, mark, result_grid
+from ..render.years import COMPARISON_SHEET, comparison_grid
 from .charts import add_budget_sheet
 from .output import check_output, set_text, write_atomic
 from .paint import COMMENT_AUTHOR, add_sheet, own_sheet_name
@@ -28,9 +29,11 @@ from .paint import COMMENT_AUTHOR, add_sheet, own_sheet_name
 __all__ = ["RESULT_SHEET", "annotate"]
 
 
-def annotate(source: Path, findings: list[Finding], out: Path, book: Book | None = None) -> Path:
+def annotate(source: Path, findings: list[Finding], out: Path, book: Book | None = None,
+             previous: Book | None = None) -> Path:
     """Write the annotated copy of ``source`` to ``out``; with the checked ``book``, also the
-    预算与决算 sheet (budget against actual, with charts) where the book states budgets."""
+    预算与决算 sheet (budget against actual, with charts) where the book states budgets; with last
+    year's book (``validate --previous``), the 上年对比 sheet."""
     source, out = Path(source), Path(out)
     if source.suffix.lower() not in (".xlsx", ".xlsm"):
         raise InputError(f"{source.name}：只能为 .xlsx / .xlsm 工作簿生成标注副本。")
@@ -54,7 +57,9 @@ def annotate(source: Path, findings: list[Finding], out: Path, book: Book | None
                     else:
                         cell.value = value
     cached.close()
-    for (sheet, ref), items in by_cell(findings).items():
+    # Only this workbook's cells are marked: a cross-year finding may point at last year's file.
+    own = [f for f in findings if f.location.file in ("", source.name)]
+    for (sheet, ref), items in by_cell(own).items():
         if sheet not in wb.sheetnames:
             continue
         cell = wb[sheet][ref]
@@ -72,5 +77,9 @@ def annotate(source: Path, findings: list[Finding], out: Path, book: Book | None
     if book is not None:
         add_budget_sheet(wb, book)
         add_sheet(wb, explain_sheet(book, own_sheet_name(wb, EXPLAIN_SHEET)))
+    if book is not None and previous is not None:
+        grid = comparison_grid(book, previous, own_sheet_name(wb, COMPARISON_SHEET))
+        if grid is not None:
+            add_sheet(wb, grid, 1)
     write_atomic(out, wb.save)
     return out

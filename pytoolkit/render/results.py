@@ -52,7 +52,8 @@ def result_grid(findings: Iterable[Finding], *, source: str, sheets: Collection[
     for i, f in enumerate(findings, 1):
         r = i + 2
         where = str(f.location)
-        linked = bool(f.location.sheet and f.location.cell and f.location.sheet in sheets)
+        linked = bool(f.location.sheet and f.location.cell and f.location.sheet in sheets
+                      and f.location.file in ("", source))
         values = (i, f.severity.label, where, f.message, f.expected, f.actual, f.difference,
                   "、".join(f.related) or None, f.rule)
         styles = (TEXT, severity_style(f.severity), LINK if linked else TEXT, WRAP, AMOUNT, AMOUNT, AMOUNT, WRAP,

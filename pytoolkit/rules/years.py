@@ -193,7 +193,7 @@ def _compare(link: YearLink, this: Book, prior: Prior, t: Table, p: Table, key: 
         link.rule,
         f"{what}［{_label(t, key)}{'/' + col if col else ''}］：{stated}，上年决算为{_fmt(before, unit)}"
         f"（{where}），相差{_fmt(now - before, unit)}。",
-        _location(this, cur, t), expected=before, actual=now,
+        _location(this, cur, t), expected=before, actual=None if blank else now,
         related=tuple(prior.where(c.ref) for c in cells), unit=unit,
         severity=Severity.WARNING if blank else None)
 
@@ -452,3 +452,13 @@ def comparison_lines(this: Book, last: Book) -> list[ComparisonLine]:
                 out.append(ComparisonLine("“三公”经费", "“三公”经费合计" if col == "合计" else col,
                                           b.amount if b is not None else None, a.amount if a is not None else None))
     return out
+
+
+def unmatched_unit(book: Book, this_year: bool = True) -> Finding:
+    """A unit found in one year's folder only (``validate --previous-dir``)."""
+    name = book.unit_name or book.path.stem
+    if this_year:
+        text = f"单位“{name}”在上年文件夹中没有找到对应的工作簿（按单位名称及文件名匹配），未做跨年度核对。"
+    else:
+        text = f"上年单位“{name}”在本年文件夹中没有找到对应的工作簿。"
+    return year_finding(UNIT_ONLY_ONE_YEAR, text, Location(file=book.path.name))
