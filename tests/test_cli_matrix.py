@@ -25,6 +25,7 @@ import pytest
 from pytoolkit import cli
 from pytoolkit.io.layout import write_book
 from pytoolkit.samples.data import DEPARTMENT, SEED
+from pytoolkit.samples.previous import SEED_PREVIOUS
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -114,6 +115,8 @@ def files(tmp_path_factory) -> dict[str, Path]:
         "existing_docx": d / "已有初稿.docx",
         "a_file": d / "一个文件",
         "bad_yaml": d / "坏规则.yaml",
+        "seed2017": d / "示例单位_2017.xlsx",  # last year's book of the seed unit (invented)
+        "last_dir": d / "上年",
     }
     write_book(f["seed"], SEED)
     write_book(f["unit"], DEPARTMENT[0])
@@ -125,6 +128,9 @@ def files(tmp_path_factory) -> dict[str, Path]:
     f["existing"].write_bytes(b"accountant's work")
     f["existing_docx"].write_bytes(b"filled-in reasons")
     f["a_file"].write_text("x", encoding="utf-8")
+    write_book(f["seed2017"], SEED_PREVIOUS)
+    f["last_dir"].mkdir()
+    write_book(f["last_dir"] / "示例单位2017年度.xlsx", SEED_PREVIOUS)
     f["bad_yaml"].write_text("rules:\n  - id: MY.x\n    title: 标题\n   check: T1[a].b == 1\n", encoding="utf-8")
     return f
 
@@ -175,6 +181,28 @@ CASES = (
     Case("validate-annotate-into-a-folder", ("validate", "{seed}", "--annotate", "{tmp}"), 1, "示例单位_校验.xlsx"),
     Case("validate-rules-missing", ("validate", "{seed}", "--rules", "{tmp}/无此规则.yaml"), E, "找不到规则文件"),
     Case("validate-rules-bad-yaml", ("validate", "{seed}", "--rules", "{bad_yaml}"), E, "第4行"),
+    # validate with last year's book
+    Case("validate-previous", ("validate", "{seed}", "--previous", "{seed2017}"), 1, "已与上年工作簿核对"),
+    Case("validate-previous-missing", ("validate", "{seed}", "--previous", "{tmp}/上年.xlsx"), E, "上年工作簿不存在"),
+    Case("validate-previous-folder", ("validate", "{seed}", "--previous", "{last_dir}"), E, "--previous-dir"),
+    Case("validate-previous-same-file", ("validate", "{seed}", "--previous", "{seed}"), E, "同一个文件",
+         unchanged=("seed",)),
+    Case("validate-previous-not-a-workbook", ("validate", "{seed}", "--previous", "{not_book}"), E, "上年工作簿无法使用"),
+    Case("validate-previous-many-books", ("validate", "{seed}", "{unit}", "--previous", "{seed2017}"), E,
+         "--previous-dir"),
+    Case("validate-previous-and-dir", ("validate", "{seed}", "--previous", "{seed2017}", "--previous-dir",
+                                       "{last_dir}"), E, "不能与参数"),
+    Case("validate-previous-annotate", ("validate", "{seed}", "--previous", "{seed2017}", "--annotate",
+                                        "{tmp}/标注.xlsx"), 1, "已写出标注副本"),
+    Case("validate-previous-dir", ("validate", "{seed}", "--previous-dir", "{last_dir}"), 1, "对应上的单位 1 个"),
+    Case("validate-previous-dir-a-file", ("validate", "{seed}", "--previous-dir", "{seed2017}"), E, "是文件"),
+    Case("validate-previous-dir-missing", ("validate", "{seed}", "--previous-dir", "{tmp}/无此文件夹"), E,
+         "上年文件夹不存在"),
+    Case("validate-previous-dir-empty", ("validate", "{seed}", "--previous-dir", "{empty_dir}"), E, "没有工作簿"),
+    Case("validate-previous-dir-same-folder", ("validate", "{last_dir}", "--previous-dir", "{last_dir}"), E,
+         "同一批文件"),
+    Case("validate-previous-dir-other-unit", ("validate", "{unit}", "--previous-dir", "{last_dir}"), 0,
+         "只在上年出现"),
     # consolidate
     Case("consolidate-help", ("consolidate", "-h"), 0, "汇总"),
     Case("consolidate-no-output", ("consolidate", "{unit}"), E, "缺少必需的参数"),

@@ -172,7 +172,7 @@ def cmd_validate(args) -> int:
     with progress(len(books)) as bar:
         task = bar.add_task("校验", total=len(books))
         for result in check_files(books, args.rules or (), args.edition, workers, targets.get if targets else None,
-                                  args.aliases, args.explain, previous):
+                                  args.aliases, args.explain, previous or (index.by_unit if index else None)):
             results.append(result)
             if result.problem:
                 status = EXIT_INPUT
