@@ -187,7 +187,8 @@ CASES = (
     Case("validate-previous-folder", ("validate", "{seed}", "--previous", "{last_dir}"), E, "--previous-dir"),
     Case("validate-previous-same-file", ("validate", "{seed}", "--previous", "{seed}"), E, "同一个文件",
          unchanged=("seed",)),
-    Case("validate-previous-not-a-workbook", ("validate", "{seed}", "--previous", "{not_book}"), E, "上年工作簿无法使用"),
+    Case("validate-previous-not-a-workbook", ("validate", "{seed}", "--previous", "{not_book}"), E,
+         "上年工作簿无法使用"),
     Case("validate-previous-many-books", ("validate", "{seed}", "{unit}", "--previous", "{seed2017}"), E,
          "--previous-dir"),
     Case("validate-previous-and-dir", ("validate", "{seed}", "--previous", "{seed2017}", "--previous-dir",
@@ -203,6 +204,13 @@ CASES = (
          "同一批文件"),
     Case("validate-previous-dir-other-unit", ("validate", "{unit}", "--previous-dir", "{last_dir}"), 0,
          "只在上年出现"),
+    # narrative check with last year's book
+    Case("narrative-previous", ("narrative", "check", "{txt}", "--book", "{seed}", "--previous", "{seed2017}"), 0),
+    Case("narrative-previous-missing", ("narrative", "check", "{txt}", "--previous", "{tmp}/上年.xlsx"), E,
+         "上年工作簿不存在"),
+    Case("narrative-previous-folder", ("narrative", "check", "{txt}", "--previous", "{last_dir}"), E, "是文件夹"),
+    Case("narrative-previous-same-file", ("narrative", "check", "{txt}", "--book", "{seed}", "--previous", "{seed}"),
+         E, "同一个文件"),
     # consolidate
     Case("consolidate-help", ("consolidate", "-h"), 0, "汇总"),
     Case("consolidate-no-output", ("consolidate", "{unit}"), E, "缺少必需的参数"),

@@ -23,6 +23,7 @@ from .common import (
     prepare_output,
     print_json,
     render_text,
+    same_file,
 )
 
 DRAFT_SUFFIXES = (".docx", ".txt")
@@ -43,6 +44,9 @@ def register(subparsers) -> None:
     chk.add_argument("texts", nargs="+", metavar="TEXT",
                      help="情况说明文件（.txt、.docx 或含“情况说明”工作表的工作簿）")
     chk.add_argument("--book", metavar="BOOK", help="对应的决算工作簿（公开表、绩效自评表），用于逐项比对")
+    chk.add_argument("--previous", metavar="LAST.xlsx",
+                     help="上年的决算工作簿：文中“比上年增加/减少……”按上年决算本身重新核对，"
+                          "并指出本年报表的上年数与上年决算的矛盾")
     add_format(chk)
     chk.set_defaults(func=cmd_check)
     wr = sub.add_parser(
@@ -67,6 +71,16 @@ def cmd_check(args) -> int:
 
     try:
         book = read_book(args.book) if args.book else None
+        previous = None
+        if args.previous:
+            last = Path(args.previous)
+            if last.is_dir():
+                raise PytoolkitError(f"--previous 应为上年的工作簿文件，而“{last}”是文件夹。")
+            if not last.exists():
+                raise PytoolkitError(f"上年工作簿不存在：{last}")
+            if args.book and same_file(last, Path(args.book)):
+                raise PytoolkitError(f"--previous 与 --book 是同一个文件：{last}。请给出上年的决算工作簿。")
+            previous = read_book(last)
         docs = []
         for item in args.texts:
             path = Path(item)
@@ -81,9 +95,12 @@ def cmd_check(args) -> int:
             docs.append(doc)
     except PytoolkitError as exc:
         return error(str(exc))
-    findings = check(docs, book)
+    if previous is not None and book is not None and same_file(previous.path, book.path):
+        return error(f"--previous 与情况说明所在的工作簿是同一个文件：{previous.path}。请给出上年的决算工作簿。")
+    findings = check(docs, book, previous)
     if args.format == "json":
-        print_json(to_json(findings, files=[d.name for d in docs], book=str(args.book) if args.book else None))
+        print_json(to_json(findings, files=[d.name for d in docs], book=str(args.book) if args.book else None,
+                           previous=str(args.previous) if args.previous else None))
     else:
         out = console()
         render_text(out, Path(docs[0].name if len(docs) == 1 else "情况说明"), findings)

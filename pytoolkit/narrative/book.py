@@ -170,17 +170,26 @@ def check_table_amounts(ctx: Context) -> Iterator[Finding]:
                           f"{desc}为{format_wan(v)}。", ex, c, v, c.value)
 
 
-def _prior_cells(book: Book, key: str, scope: str) -> tuple[Decimal | None, Decimal | None, str]:
+def change_cells(key: str) -> tuple[str, tuple[str, str], tuple[str, str], str] | None:
+    """Where the figure a “比上年” statement is about sits: (table, this year's (row, column), the
+    (row, column) of its 上年 figure in the same book, description); None for a key no table has."""
     if key in _T7_COLUMN:
         col = _T7_COLUMN[key]
-        t7 = book.table("T7")
-        return _cell(t7, "决算数", col), _cell(t7, "上年决算数", col), f"“三公”经费表“{col}”"
+        return "T7", ("决算数", col), ("上年决算数", col), f"“三公”经费表“{col}”"
     row = {"收支总计": "收入总计", "财政拨款收入": "一般公共预算财政拨款收入",
            "财政拨款支出": "本年支出合计", "一般公共预算财政拨款支出": "本年支出合计"}.get(key, key)
     if row in ("本年收入合计", "本年支出合计", "收入总计", "支出总计", "一般公共预算财政拨款收入"):
-        t1 = book.table("T1")
-        return _cell(t1, row, "决算数"), _cell(t1, row, "上年决算数"), f"收入支出决算总表“{row}”"
-    return None, None, ""
+        return "T1", (row, "决算数"), (row, "上年决算数"), f"收入支出决算总表“{row}”"
+    return None
+
+
+def _prior_cells(book: Book, key: str, scope: str) -> tuple[Decimal | None, Decimal | None, str]:
+    spec = change_cells(key)
+    if spec is None:
+        return None, None, ""
+    tid, now, prev, desc = spec
+    t = book.table(tid)
+    return _cell(t, *now), _cell(t, *prev), desc
 
 
 @narrative_check("table_changes")

@@ -33,6 +33,7 @@ from ..metrics import format_amount, format_percent, format_wan, grade, round_ha
 from ..model import Book
 from ..tables import codes
 from . import book as _book  # noqa: F401  (registers the checks against the book)
+from . import years as _years  # noqa: F401  (registers the checks against last year's book)
 from .binding import Group, Reading, list_starts, part_of, wan
 from .claims import Claim, Extraction, extract, find_key, levels_of
 from .context import (
@@ -596,12 +597,14 @@ def check_grades(ctx: Context) -> Iterator[Finding]:
 
 
 # -- entry point ------------------------------------------------------------------------------------
-def check(documents: Document | list[Document], book: Book | None = None) -> list[Finding]:
+def check(documents: Document | list[Document], book: Book | None = None,
+          previous: Book | None = None) -> list[Finding]:
     """Every finding on ``documents`` (checked together, as one disclosure) and, with ``book``,
-    against its tables and 绩效自评 forms. Never raises on odd text."""
+    against its tables and 绩效自评 forms; with ``previous`` (last year's book), every “比上年”
+    statement against last year's book itself. Never raises on odd text."""
     docs = [documents] if isinstance(documents, Document) else list(documents)
-    year = book.year if book is not None else None
-    ctx = Context([extract(d, year) for d in docs], book, year=year)
+    year = book.year if book is not None else (previous.year + 1 if previous is not None and previous.year else None)
+    ctx = Context([extract(d, year) for d in docs], book, year=year, previous=previous)
     out: list[Finding] = []
     for name, fn in CHECKS:
         try:

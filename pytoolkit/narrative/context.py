@@ -60,6 +60,7 @@ class Context:
     extractions: list[Extraction]
     book: Book | None = None
     year: int | None = None
+    previous: Book | None = None  # last year's book (``narrative check --previous``)
     binder: Binder = field(init=False)
 
     def __post_init__(self) -> None:
