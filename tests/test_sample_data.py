@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from pytoolkit.samples import data
+from pytoolkit.samples.previous import SEED_PREVIOUS
 from pytoolkit.tables import catalog, codes
 
 ZERO = Decimal(0)
 SEED = data.SEED
-UNITS = (SEED, *data.DEPARTMENT)
-UNIT_IDS = [u.name for u in UNITS]
+UNITS = (SEED, SEED_PREVIOUS, *data.DEPARTMENT)
+UNIT_IDS = [f"{u.name}{u.year}" for u in UNITS]
 BUREAU, CENTRE, STATION = data.DEPARTMENT
 CHILDREN = (CENTRE, STATION)
 NARRATIVE = Path(data.__file__).with_name("seed_narrative.txt")
@@ -787,3 +788,15 @@ def test_department_pe_summary_is_the_exact_sum():
 def test_department_pe_grade_matches_score():
     score = Decimal(data.DEPARTMENT_PE_FIELDS["绩效自评综合得分"].removesuffix("分"))
     assert 90 <= score <= 100 and data.DEPARTMENT_PE_FIELDS["评价等次"] in ("优", "优秀")
+
+
+def test_seed_previous_agrees_with_what_the_2018_book_says_of_2017():
+    """The invented 2017 book carries the 2018 book's 上年 figures and its carry-over (none)."""
+    for row in ("本年收入合计", "本年支出合计", "收入总计", "支出总计", "一般公共预算财政拨款收入"):
+        assert amt(SEED_PREVIOUS.values, "T1", row, "决算数") == amt(SEED.values, "T1", row, "上年决算数")
+    for col in catalog.T7_COLUMNS:
+        assert amt(SEED_PREVIOUS.values, "T7", "决算数", col) == amt(SEED.values, "T7", "上年决算数", col)
+    carried = amt(SEED_PREVIOUS.values, "T1", "年末结转和结余", "决算数")
+    assert carried == amt(SEED.values, "T1", "年初结转和结余", "决算数")
+    assert SEED_PREVIOUS.year == SEED.year - 1 and SEED_PREVIOUS.name == SEED.name
+    assert any("虚构" in n for n in SEED_PREVIOUS.notes)

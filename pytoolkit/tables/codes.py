@@ -128,6 +128,9 @@ SANGONG_ECONOMIC = {
     "31013": "公务用车购置费",
 }
 
+# The first year the lists above describe; a name given “from 2018” is also that of the years before.
+FIRST_LISTED_YEAR = 2018
+
 _CODE = re.compile(r"^\d{3}(\d{2}){0,2}$")
 
 
@@ -140,6 +143,8 @@ def function_name(code: str, year: int) -> str | None:
     for first_year, candidate in entry:
         if year >= first_year:
             name = candidate
+    if name is None and year < FIRST_LISTED_YEAR and entry[0][0] == FIRST_LISTED_YEAR:
+        name = entry[0][1]  # the list starts with 2018's names: a book of an earlier year takes them
     return name
 
 
