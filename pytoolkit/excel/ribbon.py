@@ -40,14 +40,16 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 import xlwings as xw
 
 from pytoolkit import __version__
 from pytoolkit.consolidate import ConsolidationResult, OpenBookConsolidation, consolidate_open_book
 from pytoolkit.derived import derived_figures
-from pytoolkit.errors import PytoolkitError
+from pytoolkit.errors import InputError, PytoolkitError
 from pytoolkit.findings import Finding, summary
+from pytoolkit.io.reader import read_book as read_file_book
 from pytoolkit.metrics import format_amount
 from pytoolkit.model import Book, CellRef
 from pytoolkit.model import Sheet as ModelSheet
@@ -59,7 +61,9 @@ from pytoolkit.render.consolidation import detail_grid, explain_grid, same_numbe
 from pytoolkit.render.look import SEVERITY_FILL
 from pytoolkit.render.results import NOTE_HEAD, by_cell, mark, result_grid
 from pytoolkit.render.sheets import BLANK_FILL, blank_rows, derived_grid, draft_grid, narrative_result_grid
+from pytoolkit.render.years import COMPARISON_SHEET, comparison_grid
 from pytoolkit.rules import validate_book
+from pytoolkit.rules.years import compare_years
 from pytoolkit.tables.catalog import SUMMARY_UNIT
 from pytoolkit.tables.recognise import recognise_book
 
@@ -97,6 +101,7 @@ __all__ = [
     "clear_marks",
     "consolidate",
     "fill_derived",
+    "compare_previous",
     "help",
     "narrative_check",
     "narrative_write",
@@ -131,6 +136,12 @@ ENTRY_POINTS: dict[str, EntryPoint] = {
         EntryPoint(
             "validate", "校验勾稽关系",
             "检查各表之间和表内的勾稽关系，给不符的单元格标上底色和批注，写出“校验结果”表（点击位置可跳转）。", True
+        ),
+        EntryPoint(
+            "compare_previous", "与上年核对",
+            "选择上年的决算工作簿，核对年初结转和结余与上年年末数、表中的上年决算数与上年决算（跨年度科目调整按对照表换算）；"
+            "连同勾稽关系一并标出不符的单元格，写出“校验结果”和“上年对比”表。",
+            True,
         ),
         EntryPoint(
             "clear_marks", "清除校验标记",
@@ -191,14 +202,56 @@ def validate(book: xw.Book) -> None:
     """Check the book, mark failing cells (fill + note) and write the 校验结果 sheet."""
     claim_sheets(book, (RESULT_SHEET, RECORD_SHEET))
     model = _recognised(book)
-    findings = validate_book(model)
+    _show_findings(book, validate_book(model))
+
+
+def compare_previous(path_hex: str = "", book: xw.Book | None = None) -> None:
+    """与上年核对: the book against last year's workbook (chosen in the VBA file dialog, its path
+    passed as hex UTF-16 code units), with the 勾稽关系 of the book itself; marks, 校验结果 and the
+    上年对比 sheet (its chart data without the chart: xlwings' open-source API cannot title one)."""
+    book = book if book is not None else xw.Book.caller()
+    try:
+        last_path = previous_path(path_hex, book)
+        claim_sheets(book, (RESULT_SHEET, RECORD_SHEET, COMPARISON_SHEET))
+        model = _recognised(book)
+        last = read_file_book(last_path)
+        findings = [*validate_book(model), *compare_years(model, last)]
+        grid = comparison_grid(model, last)
+        if grid is not None:
+            grid.charts.clear()
+            with book.app.properties(screen_updating=False):
+                paint(book, grid)
+        _show_findings(book, findings, f"已与上年工作簿“{last_path.name}”核对。")
+    except PytoolkitError as error:
+        book.app.alert(str(error), title=TITLE, mode="critical")
+
+
+def previous_path(path_hex: str, book: xw.Book) -> Path:
+    """The path the VBA dialog chose (hex UTF-16), checked: a workbook file, not this workbook."""
+    try:
+        path = Path(bytes.fromhex(path_hex).decode("utf-16-be"))
+    except ValueError:
+        raise InputError("没有收到上年工作簿的文件名，请重新点“与上年核对”并选择文件。") from None
+    if not str(path) or path.is_dir():
+        raise InputError(f"请选择上年的决算工作簿文件，而不是文件夹：{path}")
+    if not path.exists():
+        raise InputError(f"上年工作簿不存在：{path}")
+    this = Path(getattr(book, "fullname", "") or "")
+    if str(this) and this.exists() and this.resolve() == path.resolve():
+        raise InputError(f"选择的上年工作簿就是当前工作簿：{path.name}。请选择上年的决算工作簿。")
+    return path
+
+
+def _show_findings(book: xw.Book, findings: list[Finding], head: str = "") -> None:
+    own = [f for f in findings if f.location.file in ("", book.name)]  # last year's cells are not here
     with book.app.properties(screen_updating=False):
-        marks = _remark(book, by_cell(findings), MARK)
+        marks = _remark(book, by_cell(own), MARK)
         results = paint(book, result_grid(findings, source=book.name, sheets={s.name for s in book.sheets},
                                           note="点击“位置”可跳到该单元格；“清除校验标记”可去掉标记。"))
     results.activate()
     counts = summary(findings)
-    text = f"校验完成：错误 {counts['error']} 条，核实 {counts['warning']} 条，提示 {counts['info']} 条。"
+    text = (head + "\n" if head else "") + \
+        f"校验完成：错误 {counts['error']} 条，核实 {counts['warning']} 条，提示 {counts['info']} 条。"
     if findings:
         text += (f"\n\n已在 {len(marks)} 个单元格标上底色和批注（红：错误，黄：核实，蓝：提示），"
                  f"全部问题见“{RESULT_SHEET}”表，点击“位置”可跳到该单元格。\n按“清除校验标记”可恢复原样。")

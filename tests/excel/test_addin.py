@@ -23,7 +23,8 @@ ADDIN = build_addin.REPO_ADDIN_DIR
 SCHEMA = Path(__file__).parent / "data" / "customUI-minimal.xsd"
 CUSTOM_UI_NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
 MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-RUN_PYTHON = re.compile(r'RunPython "import ([\w.]+) as (\w+); \2\.(\w+)\(\)"')
+# ``r.entry()``, or ``r.entry('" & HexUtf16(path) & "')`` for a button that asks for a file first.
+RUN_PYTHON = re.compile(r'RunPython "import ([\w.]+) as (\w+); \2\.(\w+)\((?:\)"|\'" & )')
 
 
 def read_modules(xlam_bytes: bytes) -> dict[str, str]:

@@ -74,8 +74,8 @@ def test_help_shows_the_buttons_and_functions_in_chinese(book):
 
 def test_every_button_is_ready():
     assert all(entry.ready for entry in ribbon.ENTRY_POINTS.values())
-    assert set(ribbon.ENTRY_POINTS) == {"validate", "clear_marks", "consolidate", "fill_derived", "narrative_check",
-                                        "narrative_write", "help"}
+    assert set(ribbon.ENTRY_POINTS) == {"validate", "compare_previous", "clear_marks", "consolidate", "fill_derived",
+                                        "narrative_check", "narrative_write", "help"}
 
 
 def test_entry_point_uses_the_calling_book(book, monkeypatch):
@@ -476,3 +476,67 @@ def test_a_cell_excel_refuses_half_way_leaves_a_clearable_record(seed_book, monk
     monkeypatch.setattr(FakeRange, "add_note", original)
     ribbon.clear_marks(seed_book)
     assert seed_book.snapshot() == before
+
+
+# --- 与上年核对 --------------------------------------------------------------------------------------------
+
+
+def _hex(path) -> str:
+    return str(path).encode("utf-16-be").hex().upper()  # what the VBA's HexUtf16 sends
+
+
+@pytest.fixture(scope="module")
+def seed_2017(tmp_path_factory):
+    from pytoolkit.samples.previous import SEED_PREVIOUS
+
+    path = tmp_path_factory.mktemp("上年 文件夹") / "汨罗市政务服务中心 2017年度.xlsx"
+    write_book(path, SEED_PREVIOUS)
+    return path
+
+
+def test_compare_previous_marks_this_years_cells_and_writes_the_comparison(seed_book, seed_2017, tmp_path):
+    from dataclasses import replace
+
+    from pytoolkit.samples.previous import SEED_PREVIOUS
+
+    # Last year's 三公 决算 differs from the 4.95 this year's book states as 上年.
+    last_values = {**SEED_PREVIOUS.values, "T7": {"预算数": SEED_PREVIOUS.values["T7"]["预算数"],
+                                                  "决算数": {**SEED_PREVIOUS.values["T7"]["决算数"], "合计": "5.00",
+                                                             "公务接待费": "5.00"}}}
+    last = tmp_path / "上年 三公5.00.xlsx"
+    write_book(last, replace(SEED_PREVIOUS, values=last_values))
+    before = values(seed_book)
+    ribbon.compare_previous(_hex(last), seed_book)
+    record = {(e.sheet, e.cell) for e in workbook.read_record(seed_book)}
+    t7 = seed_book.sheet(T7_SHEET)
+    wrong = [c for (s, c) in record if s == T7_SHEET]
+    assert wrong, record
+    for cell in wrong:
+        assert "Y.previous_actual" not in t7[cell].note.text  # the note shows messages, not ids
+        assert "上年决算" in t7[cell].note.text
+    names = [s.name for s in seed_book.sheets]
+    assert "上年对比" in names and "校验结果" in names
+    rows = rows_of(seed_book.sheet("上年对比"))
+    assert any(r[1] == "“三公”经费合计" and r[2] == 5.0 and r[3] == 4.5 for r in rows if r and len(r) > 3)
+    (alert,) = seed_book.app.alerts
+    assert "已与上年工作簿" in alert["prompt"] and "上年 三公5.00.xlsx" in alert["prompt"]
+    assert values(seed_book) == before  # marks and new sheets only: no value of the user's changed
+
+
+def test_compare_previous_with_a_clean_year_adds_no_year_finding(seed_book, seed_2017):
+    ribbon.compare_previous(_hex(seed_2017), seed_book)
+    results = rows_of(seed_book.sheet("校验结果"))
+    ids = {r[-1] for r in results[2:] if r and r[-1]}
+    assert not {i for i in ids if str(i).startswith("Y.") and i != "Y.previous_actual"}, ids
+
+
+@pytest.mark.parametrize("case", ["missing", "folder", "same", "garbled"])
+def test_compare_previous_refuses_a_wrong_choice_with_a_message(seed_book, seed_xlsx, tmp_path, case):
+    path = {"missing": tmp_path / "无此文件.xlsx", "folder": tmp_path, "same": seed_xlsx}.get(case)
+    before = values(seed_book)
+    seed_book.fullname = str(seed_xlsx)
+    ribbon.compare_previous("ZZ" if case == "garbled" else _hex(path), seed_book)
+    (alert,) = seed_book.app.alerts
+    assert alert["mode"] == "critical" and re.search(r"[\u4e00-\u9fff]", alert["prompt"])
+    assert values(seed_book) == before
+    assert "上年对比" not in [s.name for s in seed_book.sheets]
