@@ -34,9 +34,12 @@ def register(subparsers) -> None:
 def demo_files(folder: Path) -> dict[str, Path]:
     """Every file the demo writes, by role."""
     from ..samples.data import DEPARTMENT, SEED
+    from ..samples.previous import SEED_PREVIOUS
 
     files = {
         "seed": folder / f"示例_{SEED.name}_{SEED.year}.xlsx",
+        "seed_previous": folder / f"示例_{SEED.name}_{SEED_PREVIOUS.year}_虚构上年.xlsx",
+        "annotated_years": folder / "示例_与上年核对标注.xlsx",
         "seed_split": folder / f"示例_{SEED.name}_{SEED.year}_分列编码_元.xlsx",
         "annotated": folder / "示例_校验标注.xlsx",
         "draft": folder / "情况说明初稿.docx",
@@ -85,6 +88,36 @@ def derived_table(figures, width: int) -> RichTable:
     return t
 
 
+def years_section(out, files: dict[str, Path]) -> None:
+    """Demo: the seed's 2018 book against an invented 2017 book (``samples.previous``): the tables
+    and the 情况说明's “较上年” statements checked against last year's book itself."""
+    from ..io.annotate import annotate
+    from ..io.layout import write_book
+    from ..io.reader import read_book
+    from ..narrative import check
+    from ..narrative.seed import seed_documents
+    from ..rules import validate_book
+    from ..rules.years import compare_years
+    from ..samples.previous import SEED_PREVIOUS
+
+    write_book(files["seed_previous"], SEED_PREVIOUS)
+    out.rule("[bold]与上年核对[/bold]")
+    out.print(f"上年工作簿 {files['seed_previous'].name} 是[bold]虚构[/bold]的{SEED_PREVIOUS.year}年度决算：只有2018年"
+              "公开文本说到的三处与原文一致（收支575.88万元、无结转和结余、“三公”经费4.95万元全为公务接待费），"
+              "其余数字为编造，仅供演示。")
+    this, last = read_book(files["seed"]), read_book(files["seed_previous"])
+    cross = compare_years(this, last)
+    render_text(out, files["seed"], cross)
+    annotate(files["seed"], [*validate_book(this), *cross], files["annotated_years"], this, previous=last)
+    out.print(f"标注副本（另有“上年对比”表和增减图）：{files['annotated_years']}")
+    out.print("[dim]说明：2018年收入支出决算总表只填了合计行的上年决算数，两个类的上年数空白，故报“核实”。[/dim]")
+    found = [f for f in check(seed_documents(), this, last) if f.rule.startswith("Y.")]
+    out.print("\n情况说明中的“较上年”说法，按上年决算本身核对：")
+    render_text(out, Path("情况说明"), found)
+    out.print("[dim]原文两处说“三公”经费比上年减少：一处0.45万元（与上年决算相符），一处4050元（不符）；"
+              "不给上年工作簿时，这两处也会作为前后矛盾报出（见上面的情况说明核对）。[/dim]")
+
+
 def cmd_demo(args) -> int:
     from ..derived import derived_figures
     from ..io.annotate import annotate
@@ -127,6 +160,7 @@ def cmd_demo(args) -> int:
         "与公开表不一致。[/dim]"
     )
     narrative.demo_section(out, files["seed"], files["draft"])
+    years_section(out, files)
     consolidate.demo_section(out, [files[k] for k in files if k.startswith("unit")], files["consolidated"])
     out.print(
         "\n[dim]更多：pytoolkit template list（标准模板）、pytoolkit addin install（Excel 加载项，Windows）、"
