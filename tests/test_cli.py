@@ -70,10 +70,11 @@ def test_demo_writes_the_samples_and_the_annotated_copy(tmp_path, capsys):
     code, out, err = run(capsys, "demo", "--out", out_dir)
     assert code == cli.EXIT_OK, err
     names = sorted(p.name for p in out_dir.iterdir())
-    outputs = {"示例_校验标注.xlsx", "示例部门_汇总.xlsx", "情况说明初稿.docx"}
+    outputs = {"示例_校验标注.xlsx", "示例_与上年核对标注.xlsx", "示例部门_汇总.xlsx", "情况说明初稿.docx"}
     assert outputs <= set(names)
     samples = [n for n in names if n not in outputs]
-    assert len(samples) == 2 + len(DEPARTMENT)  # the seed in two layouts, one book per unit
+    # the seed in two layouts, its invented year before, one book per unit
+    assert len(samples) == 3 + len(DEPARTMENT)
     for name in samples:
         book = read_book(out_dir / name)
         assert book.tables and book.unit_name, name
@@ -84,6 +85,9 @@ def test_demo_writes_the_samples_and_the_annotated_copy(tmp_path, capsys):
     # The narrative section finds the seed's text problems; the consolidation balances.
     for rule in ("N.pe", "N.pp", "N.table.change"):
         assert rule in out
+    # The two-year section: the 4050元 statement against the invented 2017 book, said to be invented.
+    assert "Y.narrative_previous" in out and "虚构" in out
+    assert "上年对比" in load_workbook(out_dir / "示例_与上年核对标注.xlsx").sheetnames
     assert "抵销 15.00" in out and "抵销 12.00" in out
     assert "Traceback" not in out + err
 
