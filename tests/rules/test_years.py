@@ -135,3 +135,17 @@ def test_batch_matches_units_across_years_and_lists_carryover_mismatch(two_folde
     matched = {r.previous for r in results if r.previous}
     gone = [p for p in index.units if p not in matched]
     assert [index.units[p] for p in gone] == ["汨罗市示例局已撤销中心"]
+
+
+def test_every_year_id_has_a_chinese_title_and_explanation():
+    import re
+
+    from pytoolkit.rules import years
+    from pytoolkit.tables import editions
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    ids = {v for k, v in vars(years).items() if k.isupper() and isinstance(v, str) and v.startswith("Y.")}
+    ids |= {link.rule for link in editions.YEAR_LINKS}
+    assert ids == set(years.YEAR_RULES), ids ^ set(years.YEAR_RULES)
+    for rule, (severity, title, explanation) in years.YEAR_RULES.items():
+        assert cjk.search(title) and cjk.search(explanation) and severity, rule
