@@ -16,16 +16,17 @@ from functools import cache
 from pathlib import Path
 
 from .errors import PytoolkitError
-from .findings import Finding
+from .findings import UNUSABLE_IDS, Finding, unusable
 
 
 @dataclass(frozen=True)
 class FileResult:
-    """What checking one file gave: its findings, or why it could not be used."""
+    """What checking one file gave: its findings. A file that could not be used has one finding
+    ``read.unusable`` (an annotated copy that could not be written, ``output.annotate_failed``
+    after the file's own findings); both mean exit status 2."""
 
     path: Path
-    findings: list[Finding] | None = None
-    problem: str = ""  # Chinese, names the file: set when the file (or its annotated copy) failed
+    findings: list[Finding]
     annotated: Path | None = None
     coverage: str = ""  # “读取金额833个，全部对应到标准行列” (tables.explain)
     explain: tuple[str, ...] = ()  # the recogniser's account, when asked (validate --explain)
@@ -33,6 +34,16 @@ class FileResult:
     unit: str = ""  # the unit the book is of (book.unit_name), for matching years
     previous: Path | None = None  # last year's book it was compared with (--previous, --previous-dir)
     carryover_ok: bool | None = None  # the carry-over links held (None: not compared)
+
+    @property
+    def usable(self) -> bool:
+        """The file was read and checked (its findings are the book's)."""
+        return not any(f.rule == "read.unusable" for f in self.findings)
+
+    @property
+    def problem(self) -> str:
+        """The Chinese message of the first finding that sets exit status 2, or ""."""
+        return next((f.message for f in self.findings if f.rule in UNUSABLE_IDS), "")
 
 
 @cache
@@ -81,7 +92,7 @@ def check_file(path: Path, pack_paths: tuple[str, ...] = (), edition: str | None
         book = read_book(path, aliases=aliases)
         findings = validate_book(book, _extra_rules(tuple(pack_paths)), edition)
     except PytoolkitError as exc:
-        return FileResult(path, None, str(exc))
+        return FileResult(path, [unusable(str(exc), path.name)])
     extra = {"coverage": explained.coverage(book).line, "aliases": aliases.source if aliases else "",
              "explain": tuple(explained.explain(book)) if explain else (), "unit": book.unit_name}
     last = None
@@ -108,7 +119,7 @@ def check_file(path: Path, pack_paths: tuple[str, ...] = (), edition: str | None
     try:
         annotate(path, findings, annotate_to, book, previous=last)
     except PytoolkitError as exc:
-        return FileResult(path, findings, str(exc), **extra)
+        return FileResult(path, [*findings, unusable(str(exc), path.name, "output.annotate_failed")], **extra)
     return FileResult(path, findings, annotated=Path(annotate_to), **extra)
 
 
@@ -164,10 +175,8 @@ def _check_job(job: tuple) -> FileResult:
 
 
 def default_workers(n_files: int) -> int:
-    """One process per core for batches worth it; a handful of files is faster in-process."""
-    if n_files < 8:
-        return 1
-    return max(1, min(os.cpu_count() or 1, 8))
+    """One process per core, never more processes than files."""
+    return max(1, min(os.cpu_count() or 1, n_files))
 
 
 def check_files(paths: Sequence[Path], pack_paths: Sequence[str] = (), edition: str | None = None,

@@ -32,7 +32,7 @@ from .errors import PytoolkitError, os_error_message
 __all__ = ["EXIT_FINDINGS", "EXIT_INPUT", "EXIT_OK", "build_parser", "main"]
 
 # Subcommand modules under pytoolkit/commands, in the order their help appears.
-COMMANDS: tuple[str, ...] = ("demo", "validate", "consolidate", "narrative", "template", "addin")
+COMMANDS: tuple[str, ...] = ("demo", "validate", "consolidate", "narrative", "template", "addin", "rules")
 LOG_FOLDER = Path(".pytoolkit") / "logs"  # under the user's home, beside the add-in's config
 
 # argparse's own words (its gettext message ids, Python 3.11–3.13), in the CLI's Chinese.

@@ -145,13 +145,13 @@ class UnitData:
 
 def _finding(rule: str, severity: Severity, message: str, file: str = "", ref: CellRef | None = None,
              expected: Decimal | None = None, actual: Decimal | None = None, table: str = "") -> Finding:
-    return Finding(rule, severity, message, Location.at(ref, file), expected, actual, table=table or "consolidate")
+    return Finding(rule, severity, message, Location.at(ref, file), expected, actual, table=table)
 
 
 def failed_unit(path: str | Path, message: str) -> UnitData:
     name = Path(path).name
     return UnitData(name=Path(path).stem, source=name, role="failed", findings=(
-        _finding("consolidate.unreadable", Severity.ERROR, f"{message}（该文件未参与汇总）", name),))
+        _finding("read.unusable", Severity.ERROR, f"{message}（该文件未参与汇总）", name),))
 
 
 def read_units(path: str | Path, edition: str | None = None) -> list[UnitData]:

@@ -1,7 +1,14 @@
-"""Core layer: the one Finding type of every check, and its text and JSON renderers.
+"""Core layer: the one Finding type of every check, the registry of finding ids, and the JSON
+envelope every command prints.
 
 Severity follows the official software: error = 基本平衡/逻辑性 (must pass), warning = 核实性
 (may pass with a written explanation), info = 尾差 and notes.
+
+The registry: every id a check can emit has a Chinese title, a severity and a one-line Chinese
+explanation. The ids of the built-in rule packs register from their YAML when a pack is loaded
+(``pytoolkit.rules.finding_ids()`` loads them all); every other id is listed in
+``pytoolkit.finding_ids``. ``pytoolkit rules list`` prints them. The JSON contract (the envelope,
+``SCHEMA_VERSION``) is described in docs/json.md and by ``schema/findings.schema.json``.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from .finding_ids import FIXED_IDS
 from .model import CellRef
 
 
@@ -66,13 +74,22 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    rule: str  # stable id, e.g. "T1.income_total"; never reused for another meaning
+    """One result of one check.
+
+    ``table`` is the standard table the finding is about, as a catalog id (T1…T9, PE, PP): the
+    table of the located cell for a relation between tables. It is "" when the finding concerns
+    no single table (a file, a workbook, a 情况说明, the consolidation as a whole). What a finding
+    is grouped under for display is ``group`` (the table, else the family of its rule id).
+    ``related`` names the further cells involved (“收入决算表!C7”), the operands of a sum.
+    """
+
+    rule: str  # stable registered id, e.g. "T1.income_total"; never reused for another meaning
     severity: Severity
     message: str  # Chinese, with the numbers
     location: Location
     expected: Decimal | None = None
     actual: Decimal | None = None
-    table: str = ""  # table id the finding belongs to, for grouping
+    table: str = ""  # catalog table id, or "" (see the class docstring)
     related: tuple[str, ...] = ()  # further cells involved ("Sheet!C7")
     # The money unit the message prints its figures in: the table's own (元 books read 元). The
     # ``expected``/``actual`` values are always 万元, as in JSON.
@@ -84,15 +101,41 @@ class Finding:
             return None
         return self.actual - self.expected
 
+    @property
+    def family(self) -> str:
+        """The family of the rule id: its first part (“read”, “recognise”, “T1”, “X”, “N”…)."""
+        return self.rule.split(".", 1)[0]
+
+    @property
+    def group(self) -> str:
+        """What to group the finding under when showing it: its table, else its family."""
+        return self.table or self.family
+
+    @property
+    def title(self) -> str:
+        """The registered Chinese title of the rule id ("" for an unregistered id)."""
+        info = _IDS.get(self.rule)
+        return info.title if info is not None else ""
+
     def as_dict(self) -> dict:
+        """Every field, numbers as exact decimal strings (the JSON contract, docs/json.md)."""
         return {
             "rule": self.rule,
             "severity": self.severity.value,
+            "title": self.title,
             "message": self.message,
             "location": self.location.as_dict(),
-            "expected": None if self.expected is None else str(self.expected),
-            "actual": None if self.actual is None else str(self.actual),
+            "table": self.table,
+            "related": list(self.related),
+            "expected": _number(self.expected),
+            "actual": _number(self.actual),
+            "difference": _number(self.difference),
+            "unit": self.unit,
         }
+
+
+def _number(value: Decimal | None) -> str | None:
+    return None if value is None else format(value, "f")
 
 
 def summary(findings: Iterable[Finding]) -> dict[str, int]:
@@ -100,10 +143,123 @@ def summary(findings: Iterable[Finding]) -> dict[str, int]:
     return {s.value: counts.get(s.value, 0) for s in Severity}
 
 
-def to_json(findings: list[Finding], **extra) -> str:
-    doc = {"findings": [f.as_dict() for f in findings], "summary": summary(findings), **extra}
+def has_errors(findings: Iterable[Finding]) -> bool:
+    return any(f.severity is Severity.ERROR for f in findings)
+
+
+# -- the registry of finding ids --------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class FindingId:
+    """A registered finding id: what ``pytoolkit rules list`` prints for it."""
+
+    id: str
+    severity: Severity
+    title: str  # Chinese
+    explanation: str  # one line, Chinese
+    source: str = ""  # where it is defined: “public.yaml:17” for a pack rule, else the module
+
+    @property
+    def family(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+# Families of ids (the first part of an id) and what ``rules list`` calls them; a table id
+# (T1…T9, PE, PP) is the family of that table's own rules.
+FAMILIES: dict[str, str] = {
+    "read": "读取",
+    "recognise": "表格识别",
+    "book": "工作簿",
+    "derived": "派生数",
+    "X": "表间关系",
+    "XP": "绩效自评表与公开表",
+    "Y": "与上年核对",
+    "consolidate": "汇总",
+    "output": "输出",
+    "N": "情况说明",
+}
+
+_IDS: dict[str, FindingId] = {}
+
+
+def register(rule: str, severity: Severity | str, title: str, explanation: str, source: str = "") -> FindingId:
+    """Register ``rule`` (a later registration of the same id replaces it: a user's pack may
+    redefine a built-in rule)."""
+    if not rule or not title or not explanation:
+        raise ValueError(f"finding id {rule!r} needs a Chinese title and explanation")
+    info = FindingId(rule, Severity(severity), title, explanation, source)
+    _IDS[rule] = info
+    return info
+
+
+def lookup(rule: str) -> FindingId | None:
+    """The registration of ``rule``, or None."""
+    return _IDS.get(rule)
+
+
+def registered() -> list[FindingId]:
+    """Every id registered so far, in registration order (``pytoolkit.rules.finding_ids()``
+    first loads the built-in packs, so that the list is complete)."""
+    return list(_IDS.values())
+
+
+for _rule, _severity, _title, _explanation in FIXED_IDS:
+    register(_rule, _severity, _title, _explanation, "pytoolkit.finding_ids")
+
+
+# -- the JSON envelope ------------------------------------------------------------------------------
+SCHEMA_VERSION = 1
+# Findings that mean an input (or an output) could not be used: exit status 2.
+UNUSABLE_IDS = frozenset({"read.unusable", "output.annotate_failed", "consolidate.no_units"})
+
+
+def exit_status(findings: Iterable[Finding]) -> int:
+    """0 no error finding, 1 error findings, 2 an input could not be used (DESIGN: exit status)."""
+    status = 0
+    for f in findings:
+        if f.rule in UNUSABLE_IDS:
+            return 2
+        if f.severity is Severity.ERROR:
+            status = 1
+    return status
+
+
+def unusable(message: str, file: str, rule: str = "read.unusable") -> Finding:
+    """The finding for an input that could not be used at all; ``message`` names the file."""
+    return Finding(rule, Severity.ERROR, message, Location(file=file))
+
+
+def input_entry(file: str, role: str, findings: Iterable[Finding] | None = None) -> dict:
+    """One input of the envelope: its file, role, whether it was usable and its own counts."""
+    items = list(findings or ())
+    return {"file": file, "role": role, "usable": not any(f.rule in UNUSABLE_IDS for f in items),
+            "summary": summary(items)}
+
+
+def envelope(command: str, findings: list[Finding], *, inputs: Iterable[dict] = (), output: str | None = None,
+             status: int | None = None, **extra) -> dict:
+    """The one JSON document every command prints with ``--format json`` (docs/json.md).
+
+    ``command`` is “validate”, “consolidate” or “narrative check”; ``inputs`` are ``input_entry``
+    dicts; ``extra`` holds the command's own part (“consolidation”, “stopped”).
+    """
+    return {
+        "schema": SCHEMA_VERSION,
+        "command": command,
+        "status": exit_status(findings) if status is None else status,
+        "summary": summary(findings),
+        "findings": [f.as_dict() for f in findings],
+        "inputs": list(inputs),
+        "output": output,
+        **extra,
+    }
+
+
+def to_json(doc: dict) -> str:
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
-def has_errors(findings: Iterable[Finding]) -> bool:
-    return any(f.severity is Severity.ERROR for f in findings)
+def json_schema() -> dict:
+    """The JSON Schema of the envelope and of ``rules list`` (shipped in the package)."""
+    from importlib import resources
+
+    return json.loads((resources.files("pytoolkit") / "schema" / "findings.schema.json").read_text(encoding="utf-8"))

@@ -34,3 +34,47 @@ def no_hang():
     measures nothing (speed is measured by the scripts under bench/).
     """
     return _time_limit
+
+
+# -- every finding id emitted anywhere in the suite is registered ---------------------------------
+# Each Finding built in this process (the tests' sample books, the bad-input corpus, the narrative
+# seed, consolidation) records its id; at the end of the session an id that is not in the
+# registry (pytoolkit.findings, the built-in packs loaded) fails the run. Worker processes are not
+# seen; the same ids are emitted in-process by the single-worker tests.
+EMITTED: dict[str, str] = {}
+
+
+def _record_findings() -> None:
+    from pytoolkit import findings
+
+    init = findings.Finding.__init__
+    if getattr(init, "records_ids", False):
+        return
+
+    def recording_init(self, rule, *args, **kwargs):
+        EMITTED.setdefault(rule, kwargs.get("message", args[1] if len(args) > 1 else ""))
+        init(self, rule, *args, **kwargs)
+
+    recording_init.records_ids = True
+    findings.Finding.__init__ = recording_init
+
+
+def pytest_configure(config):
+    _record_findings()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if not EMITTED:
+        return
+    from pytoolkit.findings import lookup
+    from pytoolkit.rules import finding_ids
+
+    finding_ids()
+    missing = {rule: message for rule, message in EMITTED.items() if lookup(rule) is None}
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        lines = [f"  {rule}: {message[:60]}" for rule, message in sorted(missing.items())]
+        text = "finding ids emitted but not registered (pytoolkit/finding_ids.py or a pack):\n" + "\n".join(lines)
+        if reporter is not None:
+            reporter.write_line(text, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -72,10 +72,12 @@ def test_each_bad_input_gets_its_answer(case, on_demand, capsys):
     assert "Traceback" not in out + err
     doc = json.loads(out)
     assert code == case["exit"], (out, err)
-    (book,) = doc["books"]
-    answer = book.get("error", "") + "\n".join(f["message"] for f in doc["findings"])
-    if case["exit"] == 2:
-        assert book["summary"] is None and path.name in book["error"] and CJK.search(book["error"])
+    (book,) = doc["inputs"]
+    answer = "\n".join(f["message"] for f in doc["findings"])
+    if case["exit"] == 2:  # the unusable input is one finding, read.unusable, naming the file
+        assert book["usable"] is False
+        [problem] = [f for f in doc["findings"] if f["rule"] == "read.unusable"]
+        assert path.name in problem["message"] and CJK.search(problem["message"])
     else:
         assert book["summary"]["error"] == sum(f["severity"] == "error" for f in doc["findings"])
         if code == 0:

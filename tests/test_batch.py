@@ -42,17 +42,22 @@ def test_workers_give_the_same_results_in_input_order(folder):
     assert {rule for rule, *_ in seed[2] if rule.startswith("XP.")} == {
         "XP.general_budget", "XP.gov_fund", "XP.sangong", "XP.reception"}
     broken = next(k for k in one if k[0] == "c_broken.xlsx")
-    assert "c_broken.xlsx" in broken[1] and broken[2] == []
+    assert "c_broken.xlsx" in broken[1]
+    assert [(rule, sev.value, where) for rule, sev, where, *_ in broken[2]] == [
+        ("read.unusable", "error", "c_broken.xlsx")]
 
 
 def test_check_file_reports_an_unusable_file_instead_of_raising(tmp_path):
     missing = check_file(tmp_path / "nope.xlsx")
-    assert missing.findings is None and "找不到文件" in missing.problem
+    assert not missing.usable and "找不到文件" in missing.problem
+    assert [f.rule for f in missing.findings] == ["read.unusable"]
+    assert missing.findings[0].message == missing.problem
 
 
-def test_default_workers_keeps_small_batches_in_process():
-    assert default_workers(1) == 1 and default_workers(7) == 1
-    assert default_workers(1000) >= 1
+def test_default_workers_is_the_cpu_count_but_never_more_than_the_files(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 4)
+    assert default_workers(1) == 1 and default_workers(3) == 3
+    assert default_workers(1000) == 4
 
 
 def test_cli_workers_json_matches_sequential(folder, capsys):
@@ -62,8 +67,9 @@ def test_cli_workers_json_matches_sequential(folder, capsys):
         runs.append((code, json.loads(capsys.readouterr().out)))
     assert runs[0] == runs[1]
     assert runs[0][0] == 2  # the broken file: exit 2 even though the others were checked
-    files = [b["file"] for b in runs[0][1]["books"]]
+    files = [b["file"] for b in runs[0][1]["inputs"]]
     assert files == sorted(files) and len(files) == 8
+    assert [b["usable"] for b in runs[0][1]["inputs"]].count(False) == 1
 
 
 @pytest.mark.parametrize("bad", ["0", "-1", "x"])

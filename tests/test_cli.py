@@ -30,7 +30,8 @@ from pytoolkit.samples.data import DEPARTMENT, SEED
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 XP_ERRORS = {"XP.general_budget", "XP.gov_fund", "XP.sangong", "XP.reception"}
-FINDING_KEYS = {"rule", "severity", "message", "location", "expected", "actual"}
+FINDING_KEYS = {"rule", "severity", "title", "message", "location", "table", "related", "expected", "actual",
+                "difference"}
 
 
 def sha256(path: Path) -> str:
@@ -167,8 +168,11 @@ def test_validate_broken_file(tmp_path, capsys, make):
     assert "Traceback" not in out + err
     code, doc = run_json(capsys, "validate", path)
     assert code == cli.EXIT_INPUT
-    [entry] = doc["books"]
-    assert path.name in entry["error"] and CJK.search(entry["error"])
+    [entry] = doc["inputs"]
+    assert entry["usable"] is False and entry["file"].endswith(path.name)
+    [finding] = doc["findings"]
+    assert finding["rule"] == "read.unusable" and finding["severity"] == "error"
+    assert path.name in finding["message"] and CJK.search(finding["message"])
 
 
 def test_validate_folder_reports_every_book(books, capsys):
@@ -180,7 +184,7 @@ def test_validate_folder_reports_every_book(books, capsys):
     assert out.count("错误 0 条") == len(DEPARTMENT)
     code, doc = run_json(capsys, "validate", folder)
     assert code == cli.EXIT_FINDINGS
-    assert sorted(Path(b["file"]).name for b in doc["books"]) == sorted(p.name for p in books.values())
+    assert sorted(Path(b["file"]).name for b in doc["inputs"]) == sorted(p.name for p in books.values())
     assert doc["summary"] == {"error": 4, "warning": 0, "info": 0}
 
 

@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 
 from ..errors import InputError
-from ..findings import Finding, Severity, summary
+from ..findings import FAMILIES, Finding, Severity, summary
 from ..metrics import format_amount
 from ..tables.catalog import BY_ID
 
@@ -35,8 +35,6 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 EDITIONS = ("2018", "2019")
 FORMATS = ("text", "json")
 
-_GROUP_TITLES = {"book": "工作簿", "derived": "派生数", "X": "表间关系", "XP": "绩效自评表与公开表", "Y": "与上年核对",
-                 "recognise": "表格识别", "read": "读取"}
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -280,9 +278,9 @@ def render_text(out: Console, path: Path, findings: list[Finding]) -> None:
     )
     groups: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
-        groups[f.table or ""].append(f)
+        groups[f.group].append(f)
     for table_id, items in groups.items():
-        title = BY_ID[table_id].title if table_id in BY_ID else _GROUP_TITLES.get(table_id, table_id or "读取与识别")
+        title = BY_ID[table_id].title if table_id in BY_ID else FAMILIES.get(table_id, table_id)
         out.print(f"  [bold]{table_id + ' ' if table_id in BY_ID else ''}{escape(title)}[/bold]")
         for f in items:
             nums = ""

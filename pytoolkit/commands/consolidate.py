@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from ..findings import Finding, summary
+from ..findings import Finding, envelope, input_entry, summary
 from ..metrics import format_amount
 from .common import (
     EXIT_FINDINGS,
@@ -87,8 +87,8 @@ def cmd_consolidate(args) -> int:
         if result.unusable or not result.included:
             status = EXIT_INPUT
         if args.format == "json":
-            print_json({"findings": [f.as_dict() for f in findings], "summary": summary(findings),
-                        "output": str(written) if written else None, **result.as_dict()})
+            print_json(envelope("consolidate", findings, status=status, inputs=_inputs(paths, findings),
+                                output=str(written) if written else None, consolidation=result.as_dict()))
         else:
             _render(console(), result, written)
         if not written:
@@ -98,13 +98,21 @@ def cmd_consolidate(args) -> int:
 
 def _stopped(args, exc) -> int:
     if args.format == "json":
-        doc = {"findings": [f.as_dict() for f in exc.findings], "summary": summary(exc.findings),
-               "stopped": str(exc), "output": None}
-        print_json(doc)
+        print_json(envelope("consolidate", exc.findings, status=EXIT_FINDINGS,
+                            inputs=_inputs(expand_inputs(args.inputs, skip=[Path(args.output)]), exc.findings),
+                            stopped=str(exc)))
     else:
         render_text(console(), Path(exc.unit), exc.findings)
         console(stderr=True).print(f"[bold red]已停止：[/]{exc}未写出汇总工作簿。")
     return EXIT_FINDINGS
+
+
+def _inputs(paths: list[Path], findings: list[Finding]) -> list[dict]:
+    """One envelope entry per input file, with the findings located in it."""
+    by_file: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_file.setdefault(f.location.file, []).append(f)
+    return [input_entry(str(p), "book", by_file.get(p.name, ())) for p in paths]
 
 
 def _render(out: Console, result, written: Path | None) -> None:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from ..errors import PytoolkitError
-from ..findings import has_errors, summary, to_json
+from ..findings import envelope, has_errors, input_entry, summary, unusable
 from .common import (
     EXIT_FINDINGS,
     EXIT_INPUT,
@@ -69,10 +69,12 @@ def cmd_check(args) -> int:
     from ..narrative import check, read_document
     from ..narrative.text import BOOK_SUFFIXES, from_book
 
+    current = args.book  # the input being read, for the finding when it cannot be used
     try:
         book = read_book(args.book) if args.book else None
         previous = None
         if args.previous:
+            current = args.previous
             last = Path(args.previous)
             if last.is_dir():
                 raise PytoolkitError(f"--previous 应为上年的工作簿文件，而“{last}”是文件夹。")
@@ -83,6 +85,7 @@ def cmd_check(args) -> int:
             previous = read_book(last)
         docs = []
         for item in args.texts:
+            current = item
             path = Path(item)
             if path.suffix.lower() in BOOK_SUFFIXES and path.exists():
                 text_book = read_book(path)
@@ -94,13 +97,21 @@ def cmd_check(args) -> int:
                 doc = read_document(path)
             docs.append(doc)
     except PytoolkitError as exc:
-        return error(str(exc))
+        if args.format != "json":
+            return error(str(exc))
+        print_json(envelope("narrative check", [unusable(str(exc), Path(current).name)], status=EXIT_INPUT))
+        return EXIT_INPUT
     if previous is not None and book is not None and same_file(previous.path, book.path):
         return error(f"--previous 与情况说明所在的工作簿是同一个文件：{previous.path}。请给出上年的决算工作簿。")
     findings = check(docs, book, previous)
     if args.format == "json":
-        print_json(to_json(findings, files=[d.name for d in docs], book=str(args.book) if args.book else None,
-                           previous=str(args.previous) if args.previous else None))
+        inputs = [input_entry(d.name, "text", [f for f in findings if f.location.file == d.name]) for d in docs]
+        if args.book:
+            inputs.append(input_entry(str(args.book), "book"))
+        if args.previous:
+            inputs.append(input_entry(str(args.previous), "previous"))
+        print_json(envelope("narrative check", findings, status=EXIT_FINDINGS if has_errors(findings) else EXIT_OK,
+                            inputs=inputs))
     else:
         out = console()
         render_text(out, Path(docs[0].name if len(docs) == 1 else "情况说明"), findings)

@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.markup import escape
 
 from ..errors import InputError
-from ..findings import has_errors, summary, to_json
+from ..findings import envelope, has_errors, input_entry
 from .common import (
     EXIT_FINDINGS,
     EXIT_INPUT,
@@ -181,22 +181,20 @@ def cmd_validate(args) -> int:
             bar.advance(task)
     years = year_report(results, index) if index is not None else None
     if args.format == "json":
-        all_findings = [f for r in results if r.findings for f in r.findings]
-        books_doc = [
-            {"file": str(r.path), "summary": summary(r.findings) if r.findings is not None else None,
-             **({"coverage": r.coverage} if r.coverage else {}),
-             **({"explain": list(r.explain)} if r.explain else {}),
-             **({"previous": str(r.previous), "carryover_ok": r.carryover_ok} if r.previous else {}),
-             **({"error": r.problem} if r.problem else {})}
-            for r in results
-        ]
+        written = [str(r.annotated) for r in results if r.annotated]
+        inputs = [{**input_entry(str(r.path), "book", r.findings),
+                   **({"coverage": r.coverage} if r.coverage else {}),
+                   **({"explain": list(r.explain)} if r.explain else {}),
+                   **({"previous": str(r.previous), "carryover_ok": r.carryover_ok} if r.previous else {})}
+                  for r in results]
         extra = {"years": years} if years is not None else {}
-        print_json(to_json(all_findings, books=books_doc, **extra))
+        print_json(envelope("validate", [f for r in results for f in r.findings], status=status, inputs=inputs,
+                            output=written[0] if len(written) == 1 else (args.annotate if written else None), **extra))
         return status
     for r in results:
         for line in r.explain:
             out.print(escape(line))
-        if r.findings is not None:
+        if r.usable:
             render_text(out, r.path, r.findings)
         if r.aliases:
             out.print(f"  已使用别名文件：{escape(r.aliases)}")

@@ -13,9 +13,10 @@ from ..tables.derived_columns import targets
 from .engine import Context, Rule, _fmt, check, compare_sum, make_finding
 
 
-@check("code_hierarchy")
+@check("code_hierarchy", "科目层级：合计=Σ类、类=Σ款、款=Σ项，逐个金额列核对；上级科目应在表中。")
 def code_hierarchy(ctx: Context, rule: Rule, file: str, table: str):
-    """合计 = Σ类, 类 = Σ款, 款 = Σ项 for every numeric column (RULES.md §3)."""
+    """合计 = Σ类, 类 = Σ款, 款 = Σ项 for every numeric column (财政部 部门决算报表编制说明;
+    docs/rules.md “Code hierarchy”)."""
     t = ctx.table(table)
     if t is None:
         return
@@ -48,7 +49,7 @@ def code_hierarchy(ctx: Context, rule: Rule, file: str, table: str):
                 yield f
 
 
-@check("unit_rows_sum")
+@check("unit_rows_sum", "整体支出绩效自评表的“局机关及二级机构汇总”行应逐列等于各单位行之和。")
 def unit_rows_sum(ctx: Context, rule: Rule, file: str, table: str = "PE"):
     """整体支出绩效自评表: the 局机关及二级机构汇总 row = Σ unit rows, column by column."""
     t = ctx.table(table)
@@ -62,7 +63,7 @@ def unit_rows_sum(ctx: Context, rule: Rule, file: str, table: str = "PE"):
             yield f
 
 
-@check("project_detail_sum")
+@check("project_detail_sum", "项目支出绩效自评表：支出明细之和=支出合计=资金来源的实际支出。")
 def project_detail_sum(ctx: Context, rule: Rule, file: str):
     """项目支出绩效自评表: Σ 支出明细 = 支出合计 = 实际支出, for every project form in the book."""
     for t in ctx.book.all("PP"):
@@ -83,10 +84,12 @@ def project_detail_sum(ctx: Context, rule: Rule, file: str):
                 yield make_finding(rule, file, a.ref,
                                    f"{rule.title}［{what}］：支出明细合计{_fmt(a.amount, u)}，与实际支出"
                                    f"{_fmt(b.amount, u)}不一致，相差{_fmt(a.amount - b.amount, u)}",
-                                   expected=b.amount, actual=a.amount, related=[str(b.ref)], unit=t.money_unit)
+                                   expected=b.amount, actual=a.amount, related=[str(b.ref)], unit=t.money_unit,
+                                   table=t.id)
 
 
-@check("project_funds")
+@check("project_funds",
+       "项目支出绩效自评表：结余=实际到位减实际支出；资金来源合计=中央+省+市+县+其它，逐列核对。")
 def project_funds(ctx: Context, rule: Rule, file: str):
     """项目支出绩效自评表: 结余 = 实际到位 − 实际支出; 合计 = Σ 中央/省/市/县/其它, each column."""
     for t in ctx.book.all("PP"):
@@ -103,7 +106,7 @@ def project_funds(ctx: Context, rule: Rule, file: str):
                 yield make_finding(rule, file, left.ref,
                                    f"{rule.title}［{r.label}］：结余填列{_fmt(left.amount, u)}，实际到位减实际支出为"
                                    f"{_fmt(expected, u)}，相差{_fmt(left.amount - expected, u)}",
-                                   expected=expected, actual=left.amount, unit=t.money_unit)
+                                   expected=expected, actual=left.amount, unit=t.money_unit, table=t.id)
         total = t.rows.get("合计")
         subs = [r for r in fund_rows if r.key != "合计"]
         if total is None or not subs:
@@ -117,7 +120,8 @@ def project_funds(ctx: Context, rule: Rule, file: str):
                 yield f
 
 
-@check("grade_matches_score")
+@check("grade_matches_score",
+       "绩效自评评价等次应由综合得分得出：优≥90，良≥80，中≥60，差<60（财预〔2020〕10号）。")
 def grade_matches_score(ctx: Context, rule: Rule, file: str):
     """绩效自评: 评价等次 must follow from 综合得分 (财预〔2020〕10号: 优≥90, 良≥80, 中≥60, 差<60)."""
     for t in [*ctx.book.all("PE"), *ctx.book.all("PP")]:
@@ -128,15 +132,15 @@ def grade_matches_score(ctx: Context, rule: Rule, file: str):
             expected = grade(score.value)
             given = parse_grade(stated.raw)
         except ValueParseError as exc:
-            yield make_finding(rule, file, stated.ref, f"{rule.title}：{exc}")
+            yield make_finding(rule, file, stated.ref, f"{rule.title}：{exc}", table=t.id)
             continue
         if given is not None and given != expected:
             yield make_finding(rule, file, stated.ref,
                                f"{rule.title}［{t.tdef.title}］：综合得分{score.value}分应评为“{expected.long}”，"
-                               f"表中填“{stated.raw}”", related=[str(score.ref)])
+                               f"表中填“{stated.raw}”", related=[str(score.ref)], table=t.id)
 
 
-@check("empty_table_note")
+@check("empty_table_note", "表下注明“本单位无…收支，本表为空表”时，表中不应有金额。")
 def empty_table_note(ctx: Context, rule: Rule, file: str, table: str):
     """T8/T9: a table that says it is empty (“本单位…无…”) must hold no amounts, and vice versa."""
     t = ctx.table(table)
@@ -147,13 +151,14 @@ def empty_table_note(ctx: Context, rule: Rule, file: str, table: str):
             if cell.value not in (None, Decimal(0)):
                 yield make_finding(rule, file, cell.ref,
                                    f"{rule.title}：表下注明本表为空表，但{r.label}填有{_fmt(cell.value, t.money_unit)}",
-                                   unit=t.money_unit)
+                                   unit=t.money_unit, table=t.id)
                 return
 
 
-@check("missing_tables")
+@check("missing_tables",
+       "含公开表的工作簿应含该版本的全部公开表（2018年8张，2019年起9张）；缺表时涉及它的勾稽关系无法校验。")
 def missing_tables(ctx: Context, rule: Rule, file: str, edition: str | None = None):
-    """A book holding some public tables should hold all of its edition's (RULES.md §1); the
+    """A book holding some public tables should hold all of its edition's (docs/rules.md “Tables”); the
     linkage rules that need an absent table cannot run, which the accountant must know."""
     present = {t.id for t in ctx.book.tables}
     if not present & set(EDITIONS["2019"]):
@@ -170,10 +175,11 @@ def missing_tables(ctx: Context, rule: Rule, file: str, edition: str | None = No
 _CENT = Decimal("0.01")
 
 
-@check("derived_values")
+@check("derived_values", "表中填列的完成率、增减额、增减率应等于按表中金额计算、四舍五入保留两位的结果。")
 def derived_values(ctx: Context, rule: Rule, file: str):
     """A 完成率/增减额/增减率 column printed beside the amounts must hold the figure the amounts
-    give, half up to 2 places (RULES.md §4); a percent-formatted cell holds it as a fraction."""
+    give, half up to 2 places (docs/rules.md “Rounding and tolerances”); a percent-formatted cell
+    holds it as a fraction."""
     for target in targets(ctx.book):
         sheet = ctx.book.sheet(target.ref.sheet)
         raw = sheet.value(target.ref.row, target.ref.col) if sheet else ""
@@ -187,7 +193,7 @@ def derived_values(ctx: Context, rule: Rule, file: str):
             yield make_finding(rule, file, target.ref,
                                f"{rule.title}［{target.row}/{target.kind}］：填列{stated.normalize():f}，但基数为0或空白，"
                                "应写“无年初预算”或留空，不应计算百分比或增减率", actual=stated,
-                               severity=Severity.WARNING)
+                               severity=Severity.WARNING, table=target.table)
             continue
         forms = [stated]
         if target.is_percent:
@@ -202,4 +208,4 @@ def derived_values(ctx: Context, rule: Rule, file: str):
         yield make_finding(rule, file, target.ref,
                            f"{rule.title}［{target.row}/{target.kind}］：填列{shown.normalize():f}{unit}，"
                            f"按表中数字四舍五入应为{target.value}{unit}{hint}",
-                           expected=target.value, actual=shown)
+                           expected=target.value, actual=shown, table=target.table)

@@ -1,7 +1,7 @@
 """Core layer: evaluate rule packs over a recognised book and collect every finding.
 
 All rules run (one collector, like pandera's lazy mode); a rule that crashes becomes an error
-finding and the run goes on. Exactness follows RULES.md §4: values stored at the precision shown
+finding and the run goes on. Exactness (docs/rules.md “Rounding and tolerances”): values stored at the precision shown
 are the data, so their identities hold to the cent; where an operand is itself a rounded form of
 finer data (more than 2 decimals in its printed unit, or a 万元 figure compared with 元 data), a
 difference within the rounding bound is a 尾差 (info), beyond it an error.
@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from ..checking import CHECKS, BookContext, collect
 from ..findings import Finding, Location, Severity
 from ..metrics import format_amount
 from ..model import Book, Cell, CellRef, Row, Table
@@ -23,17 +24,12 @@ from ..tables.recognise import is_uncalculated
 from . import expr as E
 
 HALF_CENT = Decimal("0.005")
-CHECKS: dict[str, Callable[..., Iterable[Finding]]] = {}
 
 
-def check(name: str):
-    """Register a Python check usable from a pack as ``function: name``."""
-
-    def deco(fn):
-        CHECKS[name] = fn
-        return fn
-
-    return deco
+def check(name: str, explanation: str):
+    """Register a Python check usable from a pack as ``function: name`` (in the shared registry,
+    ``pytoolkit.checking.CHECKS``, family "rules"); ``explanation`` is one Chinese line."""
+    return CHECKS.register(name, "rules", explanation)
 
 
 @dataclass
@@ -50,6 +46,14 @@ class Rule:
     enabled: bool = True
     source: str = ""  # "file:line" of its definition
     ast: object = None
+    explanation: str = ""  # one Chinese line (``explain:``, else derived; see loader)
+    compiled: tuple | None = field(default=None, repr=False)  # the fast path's closures (``_compiled``)
+
+    @property
+    def table(self) -> str:
+        """The table a finding of this rule belongs to when no cell says otherwise: the one table
+        it reads, else ""."""
+        return self.tables[0] if len(self.tables) == 1 else ""
 
 
 @dataclass
@@ -59,17 +63,13 @@ class Operand:
     table: Table | None
 
 
-class Context:
+class Context(BookContext):
     """One book under evaluation, with the current row of an each_row rule."""
 
     def __init__(self, book: Book) -> None:
-        self.book = book
-        self.tables = {t.id: t for t in reversed(book.tables)}  # first of each id wins
+        super().__init__(book)
         self.current_key: str | None = None
         self.current_table: Table | None = None
-
-    def table(self, tid: str) -> Table | None:
-        return self.tables.get(tid)
 
 
 # -- evaluation --------------------------------------------------------------------------------
@@ -154,7 +154,8 @@ def evaluate(node, ctx: Context, used: list[Operand]) -> Decimal:
 
 
 def rounding_bound(operands: list[Operand]) -> Decimal:
-    """How far the identity may miss because operands are rounded forms (RULES.md §4)."""
+    """How far the identity may miss because operands are rounded forms (docs/rules.md
+    “Rounding and tolerances”)."""
     units = {o.table.money_unit for o in operands if o.table is not None}
     finer = any(_decimals(o.cell) > 2 for o in operands if o.cell is not None)
     if len(units) <= 1 and not finer:
@@ -330,21 +331,18 @@ def _compile(node) -> _Value:
     raise E.ExpressionError(f"无法计算的表达式：{node!r}")
 
 
-_COMPILED: dict[int, tuple[object, _Value, _Value]] = {}
-
-
-def _compiled(node) -> tuple[_Value, _Value]:
-    """The closures of a comparison's two sides, built once per parsed rule."""
-    hit = _COMPILED.get(id(node))
-    if hit is None or hit[0] is not node:  # keyed by identity: hashing an AST walks all of it
-        hit = _COMPILED[id(node)] = (node, _compile(node.left), _compile(node.right))
+def _compiled(rule: Rule) -> tuple[_Value, _Value]:
+    """The closures of a comparison's two sides, built once per rule and kept on it."""
+    hit = rule.compiled
+    if hit is None or hit[0] is not rule.ast:  # rebuilt if the rule's expression was replaced
+        hit = rule.compiled = (rule.ast, _compile(rule.ast.left), _compile(rule.ast.right))
     return hit[1], hit[2]
 
 
 def _compare(rule: Rule, ctx: Context, file: str, key: str) -> Finding | None:
     node = rule.ast
     op = node.op
-    left_value, right_value = _compiled(node)
+    left_value, right_value = _compiled(rule)
     if _HOLDS[op](left_value(ctx) - right_value(ctx), 0):
         return None
     used_left: list[Operand] = []
@@ -373,6 +371,7 @@ def _compare(rule: Rule, ctx: Context, file: str, key: str) -> Finding | None:
     label = row.label if row else key
     fields = {"actual": _fmt(left, unit), "expected": _fmt(right, unit), "diff": _fmt(diff, unit), "row": key,
               "label": label, "table": rule.id.split(".")[0], "bound": _fmt(bound, unit)}
+    located = target.table if target is not None and target.table is not None else None
     text = _FORMATTER.vformat(rule.message, (), fields) if rule.message else \
         f"{rule.title}：左边{fields['actual']}，右边{fields['expected']}，相差{fields['diff']}"
     where = f"［{label}］" if key else ""
@@ -382,7 +381,8 @@ def _compare(rule: Rule, ctx: Context, file: str, key: str) -> Finding | None:
         location = Location.at(t.title_ref if t else None, file)
     related = tuple(dict.fromkeys(str(o.cell.ref) for o in operands if o.cell is not None))
     return Finding(rule.id, severity, f"{rule.title}{where}：{text}{tail}", location,
-                   expected=right, actual=left, table=fields["table"], related=related, unit=unit)
+                   expected=right, actual=left, table=located.id if located is not None else rule.table,
+                   related=related, unit=unit)
 
 
 def _refs(node) -> Iterable[E.Ref]:
@@ -413,7 +413,7 @@ def _not_printed(node, ctx: Context) -> bool:
 def run_rules(book: Book, rules: Iterable[Rule]) -> list[Finding]:
     """Run every enabled rule on ``book``; recognition findings come first."""
     ctx = Context(book)
-    file = book.path.name
+    file = ctx.file
     findings: list[Finding] = list(book.findings)
     # A table printed twice (四川's 国有资本经营 tables under two titles): a rule within one table
     # checks every copy; rules between tables compare the first.
@@ -431,28 +431,37 @@ def run_rules(book: Book, rules: Iterable[Rule]) -> list[Finding]:
         for other in (None, *again):
             if other is not None:
                 ctx.tables[other.id] = other
-            try:
-                if rule.function:
-                    findings.extend(CHECKS[rule.function](ctx, rule, file, **rule.args))
-                else:
-                    findings.extend(run_expression_rule(rule, ctx, file))
-            except Exception as exc:  # a broken rule must not stop the others (beancount's loader)
-                findings.append(Finding(rule.id, Severity.ERROR, f"规则“{rule.title}”执行出错：{exc}（{rule.source}）",
-                                        Location(file=file), table=rule.id.split(".")[0]))
+                ctx.row_keys.clear()  # the each_row keys were the first copy's
+            findings.extend(collect([(_runner(rule, ctx, file), _on_crash(rule, file))]))
         if again:
             ctx.tables[again[0].id] = copies[again[0].id][0]
+            ctx.row_keys.clear()
     return findings
 
 
+def _runner(rule: Rule, ctx: Context, file: str) -> Callable[[], Iterable[Finding]]:
+    if rule.function:
+        fn = CHECKS.get("rules", rule.function).fn
+        return lambda: fn(ctx, rule, file, **rule.args)
+    return lambda: run_expression_rule(rule, ctx, file)
+
+
+def _on_crash(rule: Rule, file: str) -> Callable[[Exception], Finding]:
+    # A broken rule must not stop the others (beancount's loader): it becomes an error finding.
+    return lambda exc: Finding(rule.id, Severity.ERROR, f"规则“{rule.title}”执行出错：{exc}（{rule.source}）",
+                               Location(file=file), table=rule.table)
+
+
 def make_finding(rule: Rule, file: str, ref: CellRef | None, message: str, expected=None, actual=None,
-                 severity: Severity | None = None, related=(), unit: str = "万元") -> Finding:
+                 severity: Severity | None = None, related=(), unit: str = "万元", table: str | None = None) -> Finding:
+    """A finding of ``rule``; ``table`` is the table the cell ``ref`` is in (default: the rule's)."""
     return Finding(rule.id, severity or rule.severity, message, Location.at(ref, file), expected, actual,
-                   table=rule.id.split(".")[0], related=tuple(related), unit=unit)
+                   table=rule.table if table is None else table, related=tuple(related), unit=unit)
 
 
 def compare_sum(rule: Rule, file: str, target: Cell | None, parts: list[tuple[Cell | None, Table]],
                 table: Table, what: str | Callable[[], str]) -> Finding | None:
-    """``target`` must equal the sum of ``parts`` (with the rounding bound of RULES.md §4).
+    """``target`` must equal the sum of ``parts`` (within the rounding bound, ``rounding_bound``).
 
     ``what`` names the comparison in the message; a callable is called only for a finding (the
     checks compare thousands of cells per book, nearly all of which agree).
@@ -478,4 +487,4 @@ def compare_sum(rule: Rule, file: str, target: Cell | None, parts: list[tuple[Ce
     return make_finding(rule, file, ref,
                         f"{rule.title}［{what() if callable(what) else what}］：填列{_fmt(actual, unit)}，"
                         f"下级合计{_fmt(total, unit)}，相差{_fmt(diff, unit)}{tail}",
-                        expected=total, actual=actual, severity=severity, related=related, unit=unit)
+                        expected=total, actual=actual, severity=severity, related=related, unit=unit, table=table.id)

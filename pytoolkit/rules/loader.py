@@ -3,8 +3,12 @@
 A pack is a mapping with ``rules:``, a list of rules. A rule has ``id``, Chinese ``title``,
 ``severity`` (error | warning | info), and either ``check:`` (an expression, see ``expr``) with an
 optional ``each_row:`` and ``message:`` template, or ``function:`` (a registered check) with
-``args:``. ``enabled: false`` switches a rule off. A user pack adds rules or replaces built-in ones
-with the same id.
+``args:``. An optional ``explain:`` is the one-line Chinese explanation ``pytoolkit rules list``
+prints (default: the function's registered explanation, or the expression in words). ``enabled:
+false`` switches a rule off. A user pack adds rules or replaces built-in ones with the same id.
+
+Loading a pack registers its ids in ``pytoolkit.findings`` (title, severity, explanation, file and
+line); ``finding_ids()`` loads every built-in pack and returns the whole registry.
 """
 
 from __future__ import annotations
@@ -15,13 +19,14 @@ from pathlib import Path
 
 import yaml
 
+from ..checking import CHECKS
 from ..errors import RulePackError
-from ..findings import Finding, Severity
+from ..findings import Finding, FindingId, Severity, register, registered
 from ..model import Book
 from ..tables.catalog import BY_ID
 from . import checks as _checks  # noqa: F401  (registers the Python checks)
 from . import expr as E
-from .engine import CHECKS, Rule, check_template, run_rules
+from .engine import Rule, check_template, run_rules
 
 BUILTIN = ("public", "t9", "self_evaluation")
 _LINE = "__line__"
@@ -41,7 +46,7 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 
 _SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING, "info": Severity.INFO}
 _KEYS = {"id", "title", "severity", "check", "message", "each_row", "function", "args", "enabled", "tables",
-         _LINE}
+         "explain", _LINE}
 
 
 def load_pack(source: str | Path, text: str | None = None) -> list[Rule]:
@@ -66,6 +71,9 @@ def load_pack(source: str | Path, text: str | None = None) -> list[Rule]:
         if rules[-1].id in seen:
             raise RulePackError(f"规则文件 {name} 第{item[_LINE]}行：规则编号“{rules[-1].id}”重复。")
         seen.add(rules[-1].id)
+    for rule in rules:
+        if rule.enabled:
+            register(rule.id, rule.severity, rule.title, rule.explanation, rule.source)
     return rules
 
 
@@ -143,12 +151,16 @@ def _rule(item: dict, name: str) -> Rule:
             check_template(rule.message)
         except ValueError as exc:
             raise RulePackError(f"{where}：{exc}") from exc
+    rule.explanation = str(item.get("explain") or "")
     if "function" in item:
         rule.function = str(item["function"])
-        if rule.function not in CHECKS:
-            raise RulePackError(f"{where}：未知的检查函数“{rule.function}”，可用：{'、'.join(sorted(CHECKS))}。")
+        fn = CHECKS.get("rules", rule.function)
+        if fn is None:
+            raise RulePackError(f"{where}：未知的检查函数“{rule.function}”，"
+                                f"可用：{'、'.join(sorted(CHECKS.names('rules')))}。")
         table = rule.args.get("table")
         rule.tables = _table_list(item.get("tables"), where) or ((table,) if table else ())
+        rule.explanation = rule.explanation or fn.explanation
         return rule
     if "check" not in item:
         raise RulePackError(f"{where}：规则“{rid}”需要 check（表达式）或 function。")
@@ -177,6 +189,7 @@ def _rule(item: dict, name: str) -> Rule:
                                  for r in E.refs(rule.ast)):
         raise RulePackError(f"{where}：规则“{rid}”引用了当前行（裸列名或@），但没有 each_row。")
     rule.tables = _table_list(item.get("tables"), where) or tuple(sorted(named))
+    rule.explanation = rule.explanation or _explain(rule)
     for ref in E.refs(rule.ast):
         tid = ref.table or (rule.each_row or {}).get("table", "")
         tdef = BY_ID.get(tid)
@@ -189,6 +202,24 @@ def _rule(item: dict, name: str) -> Rule:
 
 
 ROW_KEYWORDS = ("all", "code", "code_or_total", "类", "款", "项")
+_ROWS_IN_WORDS = {"all": "每一行", "code": "每个科目行", "code_or_total": "每个科目行及合计行", "类": "每个类级科目行",
+                  "款": "每个款级科目行", "项": "每个项级科目行"}
+_OPS_IN_WORDS = (("==", "＝"), ("!=", "≠"), ("<=", "≤"), (">=", "≥"))
+
+
+def _explain(rule: Rule) -> str:
+    """An expression rule in words: “收入决算表每个科目行及合计行：本年收入合计 ＝ 财政拨款收入 + …”."""
+    text = " ".join(rule.expression.split())
+    for op, word in _OPS_IN_WORDS:
+        text = text.replace(f" {op} ", f" {word} ")
+    if not rule.each_row:
+        return f"核对：{text}"
+    spec = rule.each_row
+    rows = spec.get("rows", "all")
+    scope = _ROWS_IN_WORDS.get(rows, "") if isinstance(rows, str) else "、".join(map(str, rows)) + "各行"
+    scope = scope or f"{rows}行"
+    tables = "、".join(BY_ID[t].title for t in (spec["table"], *spec.get("union", ())))
+    return f"{tables}{scope}：{text}"
 
 
 def _table_list(value, where: str) -> tuple[str, ...]:
@@ -210,6 +241,13 @@ def _builtin_pack(name: str) -> tuple[Rule, ...]:
     # Parsed once per process: batch validation calls this for every book.
     ref = resources.files("pytoolkit.rules") / "packs" / f"{name}.yaml"
     return tuple(load_pack(f"{name}.yaml", ref.read_text(encoding="utf-8")))
+
+
+def finding_ids() -> list[FindingId]:
+    """The whole registry of finding ids: every built-in pack loaded, then every registered id."""
+    for name in BUILTIN:
+        _builtin_pack(name)
+    return registered()
 
 
 def merge(base: list[Rule], extra: list[Rule]) -> list[Rule]:

@@ -230,7 +230,7 @@ def test_unmatched_structure_is_a_finding_not_a_skip(unit_files, tmp_path):
     broken.write_bytes(b"not a workbook")
     with consolidate_paths([*unit_files, odd, broken]) as result:
         rules = {f.rule for f in result.findings}
-        assert {"consolidate.no_tables", "consolidate.unreadable"} <= rules
+        assert {"consolidate.no_tables", "read.unusable"} <= rules
         assert len(result.included) == 3 and len(result.units) == 5
         assert [u.status for u in result.units[3:]] == ["未汇总", "无法读取，未汇总"]
         assert result.value("T1", "收入总计", "决算数") == PE_SUMMARY["收入合计"]
