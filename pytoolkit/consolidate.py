@@ -382,8 +382,8 @@ class Elimination:
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "title": self.title, "payers": list(self.payers),
-                "receivers": list(self.receivers), "paid": str(self.paid), "received": str(self.received),
-                "amount": str(self.amount)}
+                "receivers": list(self.receivers), "paid": format(self.paid, "f"),
+                "received": format(self.received, "f"), "amount": format(self.amount, "f")}
 
 
 @dataclass
@@ -493,7 +493,7 @@ class ConsolidationResult:
             "parent": self.parent,
             "parent_reason": self.parent_reason,
             "eliminations": [e.as_dict() for e in self.eliminations],
-            "totals": {t: {r: {c: str(v) for c, v in cols.items()} for r, cols in rows.items()}
+            "totals": {t: {r: {c: format(v, "f") for c, v in cols.items()} for r, cols in rows.items()}
                        for t, rows in self.values.items()},
         }
 

@@ -114,7 +114,7 @@ class Finding:
     @property
     def title(self) -> str:
         """The registered Chinese title of the rule id ("" for an unregistered id)."""
-        info = _IDS.get(self.rule)
+        info = lookup(self.rule)
         return info.title if info is not None else ""
 
     def as_dict(self) -> dict:
@@ -178,28 +178,33 @@ FAMILIES: dict[str, str] = {
     "N": "情况说明",
 }
 
-_IDS: dict[str, FindingId] = {}
+_IDS: dict[str, FindingId] = {}  # the toolkit's own ids
+_USER_IDS: dict[str, FindingId] = {}  # ids of users' rule packs, over the toolkit's
 
 
-def register(rule: str, severity: Severity | str, title: str, explanation: str, source: str = "") -> FindingId:
-    """Register ``rule`` (a later registration of the same id replaces it: a user's pack may
-    redefine a built-in rule)."""
+def register(rule: str, severity: Severity | str, title: str, explanation: str, source: str = "",
+             builtin: bool = True) -> FindingId:
+    """Register ``rule``. A user's pack registers with ``builtin=False``: its ids (new ones, or a
+    built-in rule it redefines) take precedence in ``lookup`` but are not the toolkit's registry."""
     if not rule or not title or not explanation:
         raise ValueError(f"finding id {rule!r} needs a Chinese title and explanation")
     info = FindingId(rule, Severity(severity), title, explanation, source)
-    _IDS[rule] = info
+    (_IDS if builtin else _USER_IDS)[rule] = info
     return info
 
 
 def lookup(rule: str) -> FindingId | None:
-    """The registration of ``rule``, or None."""
-    return _IDS.get(rule)
+    """The registration of ``rule`` (a user pack's first), or None."""
+    return _USER_IDS.get(rule) or _IDS.get(rule)
 
 
-def registered() -> list[FindingId]:
-    """Every id registered so far, in registration order (``pytoolkit.rules.finding_ids()``
-    first loads the built-in packs, so that the list is complete)."""
-    return list(_IDS.values())
+def registered(include_user: bool = False) -> list[FindingId]:
+    """The toolkit's ids registered so far, in registration order, and with ``include_user`` the
+    ids users' packs added (``pytoolkit.rules.finding_ids()`` first loads the built-in packs, so
+    that the list is complete)."""
+    if not include_user:
+        return list(_IDS.values())
+    return [*(_USER_IDS.get(i, info) for i, info in _IDS.items()), *(v for k, v in _USER_IDS.items() if k not in _IDS)]
 
 
 for _rule, _severity, _title, _explanation in FIXED_IDS:

@@ -79,24 +79,27 @@ def test_every_registered_id_has_chinese_texts_and_a_known_family():
 def test_pack_rules_register_from_their_yaml_with_file_and_line():
     from pytoolkit.rules.loader import BUILTIN, builtin_pack
 
+    toolkit = {i.id: i for i in finding_ids()}
     for name in BUILTIN:
         for rule in builtin_pack(name):
-            info = lookup(rule.id)
+            info = toolkit.get(rule.id)
             assert info is not None and info.title == rule.title and info.severity is rule.severity
             assert info.source == rule.source and info.source.startswith(f"{name}.yaml:")
 
 
-def test_a_user_pack_registers_its_ids(tmp_path, monkeypatch):
+def test_a_user_pack_registers_its_ids_beside_the_toolkits(tmp_path, monkeypatch):
     from pytoolkit import findings
     from pytoolkit.rules import load_pack
 
-    monkeypatch.setattr(findings, "_IDS", dict(findings._IDS))  # the user's id leaves with the test
+    monkeypatch.setattr(findings, "_USER_IDS", {})  # the user's ids leave with the test
     pack = tmp_path / "mine.yaml"
     pack.write_text("rules:\n  - id: T1.my_check\n    title: 我的检查\n    severity: warning\n"
                     "    explain: 本年收入合计不应为负\n    check: T1[本年收入合计].决算数 >= 0\n", encoding="utf-8")
     load_pack(pack)
     info = lookup("T1.my_check")
     assert (info.title, info.severity, info.explanation) == ("我的检查", Severity.WARNING, "本年收入合计不应为负")
+    assert "T1.my_check" not in {i.id for i in finding_ids()}
+    assert "T1.my_check" in {i.id for i in finding_ids(include_user=True)}
 
 
 def test_one_check_registry_serves_the_rule_packs():

@@ -95,5 +95,6 @@ def description(xlfunc: dict[str, Any]) -> str:
 
 
 def argument_descriptions(xlfunc: dict[str, Any]) -> list[str]:
-    """The wizard's argument help, as xlwings' import_udfs passes it to MacroOptions."""
-    return [arg["doc"][:255] for arg in xlfunc["args"] if not arg["vba"]]
+    """The wizard's argument help, as xlwings' import_udfs passes it to MacroOptions: the
+    arguments the user types (not ``vba`` ones, nor xlwings' reserved ``caller``)."""
+    return [arg["doc"][:255] for arg in xlfunc["args"] if not arg["vba"] and arg["name"] != "caller"]

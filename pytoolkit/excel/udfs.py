@@ -1,7 +1,9 @@
 """Excel adapter layer: the worksheet functions (UDFs) of the 决算工具 add-in.
 
-Each UDF is a thin xlwings wrapper of one function of ``pytoolkit.metrics``: it takes the cell
-values, calls the core function cell by cell and renders the result for a cell.
+Each cell UDF is a thin xlwings wrapper of one function of ``pytoolkit.metrics``: it takes the
+cell values, calls the core function cell by cell and renders the result for a cell. Two UDFs
+spill a table of the workbook they are in (``pt_findings``: the validation findings;
+``pt_table``: one standard table by name) as a pandas DataFrame (``pytoolkit.frames``).
 
 - Range arguments: xlwings passes every data argument as a 2-D list (``ndim=2``), so a column of
   决算 against a column of 预算 gives a column; a single cell (or a plain scalar when called from
@@ -9,7 +11,7 @@ values, calls the core function cell by cell and renders the result for a cell.
 - Numbers go back to Excel as ``float(str(d))`` of the exact Decimal the core returned (already
   rounded half up where the core rounds). That conversion happens here, at the very edge and
   nowhere else, so 169.06 arrives as the double nearest to 169.06, never as the result of float
-  arithmetic (DESIGN "Numbers"). Percentages are numbers of percent: 169.06 means 169.06%.
+  arithmetic (docs/architecture.md “Numbers”). Percentages are numbers of percent: 169.06 means 169.06%.
 - A cell whose data inputs are all blank gives "" (an empty-looking cell, not 0).
 - Bad input gives a short Chinese text beginning with "#" in that cell, e.g.
   "#数值错误：无法识别“abc”"; an Excel error in an input (#N/A, #DIV/0!, ...) gives
@@ -36,15 +38,18 @@ from pytoolkit.errors import PytoolkitError, ValueParseError
 
 __all__ = [
     "CATEGORY",
+    "SPILLING",
     "UDFS",
     "pt_change_amount",
     "pt_change_rate",
     "pt_change_text",
     "pt_completion_rate",
+    "pt_findings",
     "pt_completion_text",
     "pt_format_wan",
     "pt_grade",
     "pt_share",
+    "pt_table",
     "pt_yuan_to_wan",
 ]
 
@@ -181,6 +186,81 @@ def pt_change_text(current, previous):
     return _cellwise(lambda current, previous: metrics.change(current, previous).describe(), current, previous)
 
 
+# -- UDFs that spill a table of the open workbook ----------------------------------------------
+# They read the workbook the formula is in (``caller`` is xlwings' reserved argument: the calling
+# cell, passed by xlwings itself, not by the user), make one core call and spill a pandas
+# DataFrame (header row first). They have no cell inputs, so Excel recalculates them on a full
+# recalculation (Ctrl+Alt+F9) after the data changed.
+_FINDING_HEADERS = {"severity": "类别", "rule": "规则编号", "title": "规则", "where": "位置", "message": "说明",
+                    "expected": "应为", "actual": "实为", "difference": "差额"}
+
+
+_CALLER = "调用本函数的单元格（由Excel自动传入，不需填写）。"
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("caller", doc=_CALLER)
+@xw.ret(index=False, header=True)
+def pt_findings(caller):
+    """列出本工作簿勾稽关系校验发现的全部问题，溢出为表格（类别、规则、位置、说明、应为、实为、差额）。修改数据后按Ctrl+Alt+F9重新校验。"""
+    return _spill(lambda: findings_grid(caller.sheet.book))
+
+
+@xw.func(category=CATEGORY)
+@xw.arg("name", doc="表号或表名，如“T1”或“收入支出决算总表”、“整体支出绩效自评表”。")
+@xw.arg("caller", doc=_CALLER)
+@xw.ret(index=False, header=True)
+def pt_table(name, caller):
+    """按表号或表名取出本工作簿中识别出的一张标准表，溢出为表格（编码、项目和各金额列，万元）。修改数据后按Ctrl+Alt+F9重新计算。"""
+    return _spill(lambda: table_grid(caller.sheet.book, name))
+
+
+def findings_grid(xl_book):
+    """The findings of the open workbook as a DataFrame with Chinese headers (numbers as float)."""
+    from pytoolkit.excel import workbook
+    from pytoolkit.frames import findings_frame
+    from pytoolkit.rules import validate_book
+    from pytoolkit.tables.recognise import recognise_book
+
+    frame = findings_frame(validate_book(recognise_book(workbook.read_book(xl_book))))
+    if frame.empty:
+        return "未发现问题"
+    frame["severity"] = [{"error": "错误", "warning": "核实", "info": "提示"}[s] for s in frame["severity"]]
+    frame["where"] = [f"{s}!{c}" if s and c else (s or f) for s, c, f in zip(frame["sheet"], frame["cell"],
+                                                                         frame["file"])]
+    for column in ("expected", "actual", "difference"):
+        frame[column] = [None if v is None else _number(v) for v in frame[column]]
+    return frame[list(_FINDING_HEADERS)].rename(columns=_FINDING_HEADERS)
+
+
+def table_grid(xl_book, name):
+    """One standard table of the open workbook as a DataFrame (amounts as float, blanks empty)."""
+    from pytoolkit.excel import workbook
+    from pytoolkit.frames import table_frame
+    from pytoolkit.tables.recognise import recognise_book
+
+    if _is_blank(name):
+        return "#参数错误：请给出表号或表名"
+    try:
+        frame = table_frame(recognise_book(workbook.read_book(xl_book)), str(name).strip())
+    except KeyError:
+        return f"#参数错误：本工作簿中没有“{_quote(name)}”"
+    for column in frame.columns[2:]:
+        frame[column] = [None if v is None else _number(v) for v in frame[column]]
+    return frame
+
+
+def _spill(make: Callable[[], object]) -> object:
+    """A spilling UDF's result; never raises (a short Chinese text in the cell instead)."""
+    try:
+        return make()
+    except PytoolkitError as error:
+        return f"#输入错误：{error}"[:255]
+    except Exception as error:  # a UDF must not put a traceback into a cell
+        logger.exception("spilling UDF failed")
+        return f"#内部错误：{type(error).__name__}"
+
+
 # Every UDF of the add-in, in the order of the help text and of the generated VBA.
 UDFS = (
     pt_completion_rate,
@@ -192,7 +272,11 @@ UDFS = (
     pt_yuan_to_wan,
     pt_completion_text,
     pt_change_text,
+    pt_findings,
+    pt_table,
 )
+# The UDFs that spill a table of the workbook (their only Excel argument is a table name).
+SPILLING = (pt_findings, pt_table)
 
 
 # ---------------------------------------------------------------------------------------------

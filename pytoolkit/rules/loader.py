@@ -49,8 +49,9 @@ _KEYS = {"id", "title", "severity", "check", "message", "each_row", "function", 
          "explain", _LINE}
 
 
-def load_pack(source: str | Path, text: str | None = None) -> list[Rule]:
-    """Rules of one pack file; raises RulePackError naming file, line and problem."""
+def load_pack(source: str | Path, text: str | None = None, builtin: bool = False) -> list[Rule]:
+    """Rules of one pack file, their ids registered; raises RulePackError naming file, line and
+    problem. ``builtin``: one of the toolkit's packs (its ids are the toolkit's registry)."""
     name = str(source)
     if text is None:
         text = _read_text(Path(source))
@@ -73,7 +74,7 @@ def load_pack(source: str | Path, text: str | None = None) -> list[Rule]:
         seen.add(rules[-1].id)
     for rule in rules:
         if rule.enabled:
-            register(rule.id, rule.severity, rule.title, rule.explanation, rule.source)
+            register(rule.id, rule.severity, rule.title, rule.explanation, rule.source, builtin=builtin)
     return rules
 
 
@@ -240,14 +241,15 @@ def builtin_pack(name: str) -> list[Rule]:
 def _builtin_pack(name: str) -> tuple[Rule, ...]:
     # Parsed once per process: batch validation calls this for every book.
     ref = resources.files("pytoolkit.rules") / "packs" / f"{name}.yaml"
-    return tuple(load_pack(f"{name}.yaml", ref.read_text(encoding="utf-8")))
+    return tuple(load_pack(f"{name}.yaml", ref.read_text(encoding="utf-8"), builtin=True))
 
 
-def finding_ids() -> list[FindingId]:
-    """The whole registry of finding ids: every built-in pack loaded, then every registered id."""
+def finding_ids(include_user: bool = False) -> list[FindingId]:
+    """The whole registry of the toolkit's finding ids (every built-in pack loaded), and with
+    ``include_user`` the ids of the users' packs loaded in this process."""
     for name in BUILTIN:
         _builtin_pack(name)
-    return registered()
+    return registered(include_user)
 
 
 def merge(base: list[Rule], extra: list[Rule]) -> list[Rule]:

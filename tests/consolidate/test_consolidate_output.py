@@ -58,13 +58,13 @@ def test_cli_json_and_workers(unit_files, tmp_path, capsys):
     assert code == cli.EXIT_OK
     doc = json.loads(stdout)
     assert doc["summary"] == {"error": 0, "warning": 0, "info": 0} and doc["findings"] == []
-    assert [u["name"] for u in doc["units"]] == [u.name for u in DEPARTMENT]
-    assert doc["totals"]["T1"]["收入总计"]["决算数"] == str(INCOME_TOTAL)
+    assert [u["name"] for u in doc["consolidation"]["units"]] == [u.name for u in DEPARTMENT]
+    assert doc["consolidation"]["totals"]["T1"]["收入总计"]["决算数"] == str(INCOME_TOTAL)
     code, stdout, _ = run(capsys, "consolidate", *unit_files, "-o", tmp_path / "b.xlsx", "--format", "json",
                           "--eliminate")
     doc = json.loads(stdout)
-    assert {e["kind"]: e["amount"] for e in doc["eliminations"]} == {"subsidy": "15", "remit": "12"}
-    assert Decimal(doc["totals"]["T1"]["收入总计"]["决算数"]) == INCOME_TOTAL - 27
+    assert {e["kind"]: e["amount"] for e in doc["consolidation"]["eliminations"]} == {"subsidy": "15", "remit": "12"}
+    assert Decimal(doc["consolidation"]["totals"]["T1"]["收入总计"]["决算数"]) == INCOME_TOTAL - 27
 
 
 def test_cli_refuses_output_equal_to_an_input(unit_files, capsys):

@@ -35,10 +35,12 @@ def test_metadata_is_complete_and_chinese(registered_udfs, name):
         # xlwings' default doc is "Positional argument N": every argument has its own Chinese help
         assert not arg["doc"].startswith("Positional argument"), arg["name"]
         assert CJK.search(arg["doc"]) and len(arg["doc"]) <= 255
-        assert arg["vba"] is None and not arg["vararg"]
+        # xlwings fills its reserved ``caller`` (the calling cell) itself; the user types the others
+        assert arg["vba"] is None or (arg["name"] == "caller" and arg["vba"] == "Nothing")
+        assert not arg["vararg"]
 
 
-@pytest.mark.parametrize("name", [f.__name__ for f in udfs.UDFS])
+@pytest.mark.parametrize("name", [f.__name__ for f in udfs.UDFS if f not in udfs.SPILLING])
 def test_data_arguments_arrive_as_2d_lists_with_error_texts(registered_udfs, name):
     xlfunc = registration.registrations(registered_udfs)[name]
     for arg in xlfunc["args"]:
@@ -72,3 +74,14 @@ def test_wrapper_vba_is_what_import_functions_writes(registered_udfs):
         assert "ActiveWorkbook, Application.Caller)" in vba
     assert "Function pt_format_wan(amount, Optional places)" in vba
     assert "Function pt_grade(score, Optional full_form)" in vba
+
+
+@pytest.mark.parametrize("name", [f.__name__ for f in udfs.SPILLING])
+def test_spilling_udfs_take_the_caller_and_spill_a_frame_without_its_index(registered_udfs, name):
+    xlfunc = registration.registrations(registered_udfs)[name]
+    assert xlfunc["args"][-1]["name"] == "caller"
+    assert xlfunc["ret"]["options"] == {"index": False, "header": True}
+    typed = [a["name"] for a in xlfunc["args"] if a["name"] != "caller"]
+    assert registration.argument_descriptions(xlfunc) == [a["doc"] for a in xlfunc["args"] if a["name"] in typed]
+    vba = registration.wrapper_vba(registered_udfs)
+    assert re.search(rf"^Function {name}\({', '.join(typed)}\)$", vba, re.M)  # Excel shows no caller argument
