@@ -8,7 +8,7 @@ layout in turn and one amount cell of the written forms (filled or blank), adds 
 reads it and runs validate_book.
 
 Whether the mutation breaks a linkage is decided independently of pytoolkit by a small oracle
-below: the RULES.md §3 identities recomputed over the mutated Values dict with plain Decimal
+below: the docs/rules.md §3 identities recomputed over the mutated Values dict with plain Decimal
 arithmetic (blank = 0; T1 on 决算数 and T7 on 预算数/决算数, the columns §3 names). A mutation is
 caught when validate_book returns an error or warning (info = 尾差 does not count).
 
@@ -50,7 +50,7 @@ WIDE = {"t1_columns": BY_ID["T1"].column_keys, "t7_rows": ("预算数", "决算�
 
 
 # ---------------------------------------------------------------------------------------------
-# The oracle: RULES.md §3 over a Values dict (table → row → column → amount text in 万元).
+# The oracle: docs/rules.md §3 over a Values dict (table → row → column → amount text in 万元).
 
 def _is_code(key: str, length: int | None = None) -> bool:
     return key.isdigit() and (length is None or len(key) == length)

@@ -1,4 +1,4 @@
-"""Core layer: consolidate units (局机关 and 二级机构) into the department's 汇总 (RULES.md §5).
+"""Core layer: consolidate units (局机关 and 二级机构) into the department's 汇总 (docs/rules.md §5).
 
 Two steps, so that the first can run in worker processes and the second streams:
 
@@ -61,7 +61,7 @@ SUMMARY_PREFIX = "汇总-"  # the ribbon's sheets of the 汇总 tables sit besid
 PUBLIC_IDS = tuple(t.id for t in catalog.PUBLIC_TABLES)
 SUMMED_IDS = (*PUBLIC_IDS, "PE")  # PP (one form per project) is not summed
 
-# Internal flows (RULES.md §5): (payer table/column, receiver table/column, parent pays?)
+# Internal flows (docs/rules.md §5): (payer table/column, receiver table/column, parent pays?)
 FLOWS = (
     ("subsidy", "对附属单位补助支出与上级补助收入", ("T3", "对附属单位补助支出"), ("T2", "上级补助收入"), True),
     ("remit", "上缴上级支出与附属单位上缴收入", ("T3", "上缴上级支出"), ("T2", "附属单位上缴收入"), False),
@@ -757,7 +757,7 @@ def department_name(unit_names: Sequence[str]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Eliminations (RULES.md §5)
+# Eliminations (docs/rules.md §5)
 
 
 def eliminate_flows(parent: UnitInfo, children: list[UnitInfo], findings: list[Finding]
@@ -821,7 +821,7 @@ def _adjust(adjust: dict, table: str, row: str, column: str, delta: Decimal) -> 
 def validate_summary(result: ConsolidationResult, file: str = "汇总") -> list[Finding]:
     """Run the rule packs on the 汇总 tables (``result.tables``), modelled from their layouts.
 
-    With eliminations the 绩效自评表 (plain sums by RULES.md §5) is checked on its own, so that its
+    With eliminations the 绩效自评表 (plain sums by docs/rules.md §5) is checked on its own, so that its
     comparison with the eliminated public tables does not report the eliminated amounts.
     """
     from .rules import validate_book

@@ -7,7 +7,7 @@ Severity follows the official software: error = 基本平衡/逻辑性 (must pas
 The registry: every id a check can emit has a Chinese title, a severity and a one-line Chinese
 explanation. The ids of the built-in rule packs register from their YAML when a pack is loaded
 (``pytoolkit.rules.finding_ids()`` loads them all); every other id is listed in
-``pytoolkit.finding_ids``. ``pytoolkit rules list`` prints them. The JSON contract (the envelope,
+``pytoolkit.fixed_ids``. ``pytoolkit rules list`` prints them. The JSON contract (the envelope,
 ``SCHEMA_VERSION``) is described in docs/json.md and by ``schema/findings.schema.json``.
 """
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from .finding_ids import FIXED_IDS
+from .fixed_ids import FIXED_IDS
 from .model import CellRef
 
 
@@ -208,7 +208,7 @@ def registered(include_user: bool = False) -> list[FindingId]:
 
 
 for _rule, _severity, _title, _explanation in FIXED_IDS:
-    register(_rule, _severity, _title, _explanation, "pytoolkit.finding_ids")
+    register(_rule, _severity, _title, _explanation, "pytoolkit.fixed_ids")
 
 
 # -- the JSON envelope ------------------------------------------------------------------------------
@@ -218,7 +218,8 @@ UNUSABLE_IDS = frozenset({"read.unusable", "output.annotate_failed", "consolidat
 
 
 def exit_status(findings: Iterable[Finding]) -> int:
-    """0 no error finding, 1 error findings, 2 an input could not be used (DESIGN: exit status)."""
+    """0 no error finding, 1 error findings, 2 an input could not be used (docs/architecture.md
+    “Command line and exit status”)."""
     status = 0
     for f in findings:
         if f.rule in UNUSABLE_IDS:

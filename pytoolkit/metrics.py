@@ -2,7 +2,7 @@
 
 完成预算百分比, 增减额与增减率, 占比 and 绩效等次, plus reading and writing numbers the way
 accountants write them. Nothing here does float arithmetic or uses Python's built-in rounding:
-RULES §4 asks for 四舍五入 (ROUND_HALF_UP) to 2 places, the built-in rounds half to even, and a
+docs/rules.md §4 asks for 四舍五入 (ROUND_HALF_UP) to 2 places, the built-in rounds half to even, and a
 float cannot even hold 2.675. Amounts are in 万元, the unit of the published tables and text.
 """
 
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 # Wide enough that additions, shifts and quantize never round behind our back: the only
-# rounding in this module is the explicit half-up one (DESIGN "Numbers": money is exact).
+# rounding in this module is the explicit half-up one (docs/architecture.md “Numbers”: money is exact).
 _EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 # What a blank cell looks like in the published tables: blank means "no figure", not zero.
@@ -175,7 +175,7 @@ def to_percent(value: object, *, where: str = "") -> Decimal | None:
 
 
 def round_half_up(x: Decimal, places: int = 2) -> Decimal:
-    """四舍五入 to ``places`` decimals: halves go away from zero, for negatives too (RULES §4)."""
+    """四舍五入 to ``places`` decimals: halves go away from zero, for negatives too (docs/rules.md §4)."""
     exponent = Decimal(1).scaleb(-places)
     return _clean(_plain(x).quantize(exponent, rounding=ROUND_HALF_UP, context=_EXACT))
 
@@ -193,7 +193,7 @@ def _half_up(value: Fraction) -> int:
 
 def _percent(numerator: Decimal, denominator: Decimal, places: int = 2) -> Decimal:
     # Divide exactly, then round once: a Decimal division rounds at its precision first, and
-    # that double rounding can turn a true ...4999 into ...5 and then round it up (RULES §4).
+    # that double rounding can turn a true ...4999 into ...5 and then round it up (docs/rules.md §4).
     return _to_places(
         Fraction(numerator) * 100 / Fraction(denominator), places, _half_up
     )
@@ -207,7 +207,7 @@ def _or_zero(value: object) -> Decimal:
 def completion_rate(actual: object, budget: object) -> Decimal | None:
     """完成年初预算的百分比 = 决算 / 年初预算 × 100, half up to 2 places.
 
-    None when the budget is 0 or blank: RULES §4 says "无年初预算", never 0% or 100%. A blank
+    None when the budget is 0 or blank: docs/rules.md §4 says "无年初预算", never 0% or 100%. A blank
     决算 beside a nonzero budget is 0.00: nothing was spent.
     """
     base = to_decimal(budget)
@@ -245,7 +245,7 @@ class Change:
             return "与上年持平"
         head = f"比上年{self.direction}{format_amount(abs(self.amount))}{unit}"
         if self.rate is None:
-            # RULES §4: growth from a zero base has no rate, never "增长100%".
+            # docs/rules.md §4: growth from a zero base has no rate, never "增长100%".
             return f"{head}（上年数为0，不计算{self.rate_word}率）"
         return f"{head}，{self.rate_word}{format_percent(abs(self.rate))}"
 
@@ -254,7 +254,7 @@ def change(current: object, previous: object) -> Change:
     """比上年增减: amount = 本年 − 上年 (exact), rate = amount / |上年| × 100 (half up, 2 places).
 
     Blank counts as 0. The base is taken as |上年| so that with a negative base (a negative
-    结余) the sign of the rate still follows the direction, as RULES §4 requires of the words.
+    结余) the sign of the rate still follows the direction, as docs/rules.md §4 requires of the words.
     """
     amount = _EXACT.subtract(_or_zero(current), _or_zero(previous))
     base = abs(_or_zero(previous))
@@ -349,7 +349,7 @@ def rate_bounds(
 ) -> tuple[Decimal, Decimal] | None:
     """Range of numerator / denominator × 100 when both are published figures rounded to ±half_unit.
 
-    RULES §4: a percentage computed from rounded amounts is only known within these bounds, so a
+    docs/rules.md §4: a percentage computed from rounded amounts is only known within these bounds, so a
     stated percentage is consistent when its own rounding interval meets them. None when either
     input is blank or the denominator's interval holds 0 (the ratio is unbounded). The bounds
     are rounded outward to 10 places, so they always enclose the exact interval.
@@ -375,7 +375,7 @@ def describe_completion(actual: object, budget: object) -> str:
     """The standard phrase: “完成年初预算的169.06%，决算数大于年初预算数”, or “无年初预算”.
 
     The comparison word follows the exact amounts, not the rounded percentage
-    (RULES §4: 大于 ⇔ 决算 − 预算 > 0).
+    (docs/rules.md §4: 大于 ⇔ 决算 − 预算 > 0).
     """
     rate = completion_rate(actual, budget)
     if rate is None:

@@ -40,7 +40,7 @@ Values = Mapping[str, Mapping[str, Mapping[str, str]]]
 COVER = "封面"
 NOTES = "填表说明"
 # Optional columns a template prints although blank: T5 年初预算数 is where the narrative's
-# “完成年初预算的x%” comes from (metrics.completion_rate; RULES §4).
+# “完成年初预算的x%” comes from (metrics.completion_rate; docs/rules.md §4).
 OPTIONAL_COLUMNS = {"T5": ("年初预算数",)}
 DEFAULT_SUBUNITS = 2
 MAX_SUBUNITS = 30

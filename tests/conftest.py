@@ -74,7 +74,7 @@ def pytest_sessionfinish(session, exitstatus):
     if missing:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         lines = [f"  {rule}: {message[:60]}" for rule, message in sorted(missing.items())]
-        text = "finding ids emitted but not registered (pytoolkit/finding_ids.py or a pack):\n" + "\n".join(lines)
+        text = "finding ids emitted but not registered (pytoolkit/fixed_ids.py or a pack):\n" + "\n".join(lines)
         if reporter is not None:
             reporter.write_line(text, red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

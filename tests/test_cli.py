@@ -1,6 +1,6 @@
 """Tests for the command line (adapter): ``pytoolkit.cli.main([...])`` and ``python -m pytoolkit``.
 
-Exit status (DESIGN.md “Command line”): 0 no error findings, 1 error findings, 2 an input could
+Exit status (docs/architecture.md “Command line”): 0 no error findings, 1 error findings, 2 an input could
 not be used. JSON (``--format json``): one object with ``findings`` (numbers as strings,
 location as an object) and ``summary`` counts.
 """

@@ -1,7 +1,7 @@
 """The core never imports xlwings, the CLI or the Excel adapter; the pure core (model, metrics,
 findings, tables, rules, consolidate, narrative, render) never imports openpyxl either: painting
 files is ``io``'s job, the Excel adapter's the open workbook's; and no module imports a module
-that imports it back (DESIGN.md “Layering”).
+that imports it back (docs/architecture.md “Layering”).
 
 Checked twice: statically, by parsing every core module's imports with ``ast`` (relative
 imports resolved, ``importlib.import_module("…")`` / ``__import__("…")`` with a literal included,

@@ -316,7 +316,7 @@ def test_change_direction_agrees_with_sign(current, previous):
     assert Fraction(result.amount) == exact
     expected = "增加" if result.amount > 0 else "减少" if result.amount < 0 else "持平"
     assert result.direction == expected
-    # RULES §4: the direction word and the sign of the rate must agree.
+    # docs/rules.md §4: the direction word and the sign of the rate must agree.
     if result.rate is not None:
         assert result.rate.as_tuple().exponent == -2
         if result.direction == "增加":

@@ -15,7 +15,8 @@ compound file ``vbaProject.bin``. Nothing random: the same modules give the same
 
 Written for this project rather than taken from PyPI's ms-ovba (which hard-codes the project
 name, has no class modules, writes temporary files into the working directory and seeds its
-encryption randomly) and its compressor (whose maximum match length is wrong, see NOTES).
+encryption randomly) and its compressor (whose maximum match length is wrong, see
+docs/architecture.md “Excel and LibreOffice”).
 """
 
 from __future__ import annotations

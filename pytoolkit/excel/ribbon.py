@@ -352,7 +352,7 @@ def _same_text(a: str | None, b: str | None) -> bool:
 
 
 def _number(value: Decimal | None) -> float | None:
-    # The edge of the Decimal world: Excel holds doubles (DESIGN "Numbers").
+    # The edge of the Decimal world: Excel holds doubles (docs/architecture.md “Numbers”).
     return None if value is None else float(value)
 
 
@@ -436,7 +436,7 @@ def consolidate(book: xw.Book) -> None:
     """Write the 汇总 of the unit sheets as toolkit sheets “汇总-…”, 汇总说明, 分户明细 and
     分户主要指标, and fill the PE form's 汇总 row."""
     claim_sheets(book, (*_CONSOLIDATION_SHEETS, RECORD_SHEET))
-    # 合并数: internal flows between 局机关 and 二级机构 eliminated (RULES.md §5); the 汇总说明 sheet
+    # 合并数: internal flows between 局机关 and 二级机构 eliminated (docs/rules.md §5); the 汇总说明 sheet
     # and the message say what was eliminated, or why not.
     out = consolidate_open_book(workbook.read_book(book), eliminate=True)
     result = out.result

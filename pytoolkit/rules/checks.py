@@ -16,7 +16,7 @@ from .engine import Context, Rule, _fmt, check, compare_sum, make_finding
 @check("code_hierarchy", "科目层级：合计=Σ类、类=Σ款、款=Σ项，逐个金额列核对；上级科目应在表中。")
 def code_hierarchy(ctx: Context, rule: Rule, file: str, table: str):
     """合计 = Σ类, 类 = Σ款, 款 = Σ项 for every numeric column (财政部 部门决算报表编制说明;
-    docs/rules.md “Code hierarchy”)."""
+    docs/rules.md §3)."""
     t = ctx.table(table)
     if t is None:
         return
@@ -158,7 +158,7 @@ def empty_table_note(ctx: Context, rule: Rule, file: str, table: str):
 @check("missing_tables",
        "含公开表的工作簿应含该版本的全部公开表（2018年8张，2019年起9张）；缺表时涉及它的勾稽关系无法校验。")
 def missing_tables(ctx: Context, rule: Rule, file: str, edition: str | None = None):
-    """A book holding some public tables should hold all of its edition's (docs/rules.md “Tables”); the
+    """A book holding some public tables should hold all of its edition's (docs/rules.md §1); the
     linkage rules that need an absent table cannot run, which the accountant must know."""
     present = {t.id for t in ctx.book.tables}
     if not present & set(EDITIONS["2019"]):
@@ -178,7 +178,7 @@ _CENT = Decimal("0.01")
 @check("derived_values", "表中填列的完成率、增减额、增减率应等于按表中金额计算、四舍五入保留两位的结果。")
 def derived_values(ctx: Context, rule: Rule, file: str):
     """A 完成率/增减额/增减率 column printed beside the amounts must hold the figure the amounts
-    give, half up to 2 places (docs/rules.md “Rounding and tolerances”); a percent-formatted cell
+    give, half up to 2 places (docs/rules.md §4); a percent-formatted cell
     holds it as a fraction."""
     for target in targets(ctx.book):
         sheet = ctx.book.sheet(target.ref.sheet)

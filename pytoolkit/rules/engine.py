@@ -1,7 +1,7 @@
 """Core layer: evaluate rule packs over a recognised book and collect every finding.
 
 All rules run (one collector, like pandera's lazy mode); a rule that crashes becomes an error
-finding and the run goes on. Exactness (docs/rules.md “Rounding and tolerances”): values stored at the precision shown
+finding and the run goes on. Exactness (docs/rules.md §4): values stored at the precision shown
 are the data, so their identities hold to the cent; where an operand is itself a rounded form of
 finer data (more than 2 decimals in its printed unit, or a 万元 figure compared with 元 data), a
 difference within the rounding bound is a 尾差 (info), beyond it an error.

@@ -1,7 +1,7 @@
 """Bundled sample data: the seed unit (2018) and a small invented department (2019), values only.
 
 The layout writer turns these into .xlsx sheets; the tests (``tests/test_sample_data.py``) prove
-every linkage rule of RULES.md §3 holds in them to the cent. Format:
+every linkage rule of docs/rules.md §3 holds in them to the cent. Format:
 
 - ``Values``: table id (``catalog.BY_ID``) → row key → column key → amount text. Amounts are
   Decimal strings in 万元 with at most 2 decimals; a missing key is a blank cell.
@@ -21,7 +21,7 @@ them: the toolkit must find them (PE 三公 4.54 vs T7 决算 4.50; PE 政府基
 tables have no 政府性基金).
 
 DEPARTMENT is invented and perfectly consistent: 局机关 first, then two 二级机构, each with the
-nine tables of the 2019 edition. Internal flows for consolidation (RULES §5): the 局机关's
+nine tables of the 2019 edition. Internal flows for consolidation (docs/rules.md §5): the 局机关's
 对附属单位补助支出 15.00 = the 服务站's 上级补助收入 15.00 (both under 2010399); the 信息中心's
 上缴上级支出 12.00 (2010350) = the 局机关's 附属单位上缴收入 12.00 (2010399).
 

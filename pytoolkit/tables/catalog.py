@@ -5,7 +5,7 @@ templates) and the rule packs: each table has a canonical title, the keys of its
 where the official form fixes them, of its rows. Keys are the Chinese names accountants use, so
 rule packs read like the forms (``T1[本年收入合计].决算数``); code identifiers stay English.
 
-Sources: 财政部 部门决算报表编制说明; RULES.md §1 (tables), §2 (codes).
+Sources: 财政部 部门决算报表编制说明; docs/rules.md §1 (tables), §2 (codes).
 """
 
 from __future__ import annotations

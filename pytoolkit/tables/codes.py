@@ -2,7 +2,7 @@
 
 A row belongs to its parent by code prefix (类 3 digits, 款 5, 项 7; 经济分类 类 3, 款 5).
 Names change between years (款 20805 行政事业单位离退休 in 2018, 行政事业单位养老支出 from 2019),
-so a name is looked up for a year, never derived from the code alone (RULES.md §2).
+so a name is looked up for a year, never derived from the code alone (docs/rules.md §2).
 """
 
 from __future__ import annotations
@@ -120,7 +120,7 @@ ECONOMIC_CODES: dict[str, str] = {
 PERSONNEL_CLASSES = ("301", "303")
 PUBLIC_USE_CLASSES = ("302", "310")
 
-# 三公 items in T6 and the T7 column each is bounded by (RULES.md §3: T6 item ≤ T7 决算).
+# 三公 items in T6 and the T7 column each is bounded by (docs/rules.md §3: T6 item ≤ T7 决算).
 SANGONG_ECONOMIC = {
     "30212": "因公出国(境)费",
     "30217": "公务接待费",

@@ -1,7 +1,7 @@
 """Core layer: the derived columns of a recognised table and their values.
 
 A published table often carries, beside its amounts, columns of figures derived from them
-(RULES.md §4): 完成年初预算的百分比 (决算 / 年初预算 × 100), 比上年增减额 (本年 − 上年) and 增减率
+(docs/rules.md §4): 完成年初预算的百分比 (决算 / 年初预算 × 100), 比上年增减额 (本年 − 上年) and 增减率
 (增减额 / 上年 × 100). The catalog does not define such columns (the recogniser skips them, using
 ``derived_kind``), so this module finds them by their header text in a recognised table's header rows and says, for
 every data row, which cell holds which figure and what it should be, computed by
@@ -14,7 +14,7 @@ Which amounts feed which figure follows the catalog's column keys:
 - T7 “三公”经费 (column groups 预算数 / 决算数 / 上年决算数 over the items): a further group headed
   完成率, 增减额 or 增减率, per item.
 
-A figure that cannot be computed (no 年初预算 or a zero one, a blank 上年) is ``None``: RULES §4
+A figure that cannot be computed (no 年初预算 or a zero one, a blank 上年) is ``None``: docs/rules.md §4
 says “无年初预算”, never 0% or 100%, so the cell is left blank. Nothing here writes anything: the
 ribbon entry point decides which cells it may fill (only empty ones, or its own earlier values).
 """
@@ -52,7 +52,7 @@ _SUB_AMOUNT = {"金额", "额", "增减额", "数额"}
 _SUB_RATE = {"", "率", "比率", "比例", "幅度", "百分比", "增减率"}
 _PERCENT = re.compile(r"(\(%\)|%|百分点)$")
 
-# Row-shaped tables: figure → (actual column, base column), catalog keys (RULES §4).
+# Row-shaped tables: figure → (actual column, base column), catalog keys (docs/rules.md §4).
 _ROW_SOURCES: dict[str, dict[str, tuple[str, str]]] = {
     "T1": {
         COMPLETION: ("决算数", "年初预算数"),

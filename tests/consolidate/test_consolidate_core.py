@@ -1,7 +1,7 @@
 """Tests for pytoolkit.consolidate (core): exact sums by row key, units as files or sheets, eliminations.
 
 Property tests run on ``UnitData`` built directly (no files; fast); the file tests use the bundled
-department (three consistent units with internal flows, RULES.md §5).
+department (three consistent units with internal flows, docs/rules.md §5).
 """
 
 from __future__ import annotations

@@ -389,7 +389,7 @@ def test_fill_derived_again_updates_its_own_figures_and_keeps_user_edits(seed_bo
     ribbon.fill_derived(seed_book)
     assert t5["G8"].value == float(completion_rate("43.93", "40"))
     assert t5["G9"].value == 99.0
-    t5["C8"].value = 0.0  # no budget: no percentage (RULES §4), the toolkit's old figure goes
+    t5["C8"].value = 0.0  # no budget: no percentage (docs/rules.md §4), the toolkit's old figure goes
     ribbon.fill_derived(seed_book)
     assert t5["G8"].value is None
     assert "已清空此前填入的数" in seed_book.app.alerts[-1]["prompt"]

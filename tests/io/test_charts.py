@@ -41,7 +41,7 @@ def test_annotated_copy_carries_the_budget_sheet_with_two_charts(tmp_path):
     assert float(completion_rate(Decimal("846.77"), Decimal("500.87"))) == 169.06
     t7 = {r[0]: r[1:] for r in rows[rows.index(("项目", "预算数", "决算数", "完成率(%)")):]}
     assert t7["合计"] == (4.7, 4.5, 95.74)
-    assert t7["因公出国(境)费"][2] == "无预算"  # a zero budget is no base (RULES §4), never 0% or 100%
+    assert t7["因公出国(境)费"][2] == "无预算"  # a zero budget is no base (docs/rules.md §4), never 0% or 100%
 
 
 def test_no_budget_no_sheet_and_a_user_sheet_is_left_alone(tmp_path):

@@ -1,5 +1,5 @@
 """derived.values: a 完成率 / 增减额 / 增减率 column printed beside a table's amounts must hold the
-figure the amounts give, half up (RULES.md §4). Books: a DEPARTMENT unit with a 完成率 column
+figure the amounts give, half up (docs/rules.md §4). Books: a DEPARTMENT unit with a 完成率 column
 added to T5 and 增减额/增减率 columns added to T1, filled from pytoolkit.metrics."""
 
 from __future__ import annotations

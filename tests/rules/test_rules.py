@@ -264,7 +264,7 @@ def test_xp_income_total_counts_non_fiscal_balance_used(make_book):
     assert [f.message for f in findings if f.rule == "XP.income_total"] == []
 
 
-# -- exactness and 尾差 (RULES.md §4) -------------------------------------------------------------
+# -- exactness and 尾差 (docs/rules.md §4) -------------------------------------------------------------
 
 
 @pytest.mark.parametrize("money_unit", ["万元", "元"])

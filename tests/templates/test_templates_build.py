@@ -24,7 +24,8 @@ from pytoolkit.tables import catalog
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "workbook_templates"
 NAMES = [t.name for t in templates.TEMPLATES]
-# Only the tokens of the functions both Excel and LibreOffice 7.4 have (NOTES: no XLOOKUP etc.).
+# Only the tokens of the functions both Excel and LibreOffice 7.4 have (no XLOOKUP etc.; docs/architecture.md
+# “Excel and LibreOffice”).
 ALLOWED_FUNCTIONS = {"SUM", "SUMPRODUCT", "LEN", "TRIM", "IF", "N", "ROUND"}
 
 
