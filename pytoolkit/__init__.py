@@ -15,7 +15,7 @@ __version__ = "0.1.0"
 _API = {
     "read_book": "pytoolkit.api",
     "validate": "pytoolkit.api",
-    "consolidate": "pytoolkit.api",
+    "consolidate_books": "pytoolkit.api",
     "check_narrative": "pytoolkit.api",
     "write_narrative": "pytoolkit.api",
     "book_frame": "pytoolkit.frames",
@@ -36,6 +36,8 @@ _API = {
 }
 
 __all__ = ["__version__", *_API]
+# A name of the API must not be the name of a submodule: importing ``pytoolkit.consolidate`` sets
+# the package's attribute ``consolidate`` to that module (hence ``consolidate_books``).
 
 
 def __getattr__(name: str):

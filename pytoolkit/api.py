@@ -45,7 +45,7 @@ def validate(book: Book | str | Path, *, rules: Iterable[str | Path] = (), editi
     return validate_book(_book(book), extra, edition)
 
 
-def consolidate(paths: Sequence[str | Path], *, eliminate: bool = False, workers: int = 1,
+def consolidate_books(paths: Sequence[str | Path], *, eliminate: bool = False, workers: int = 1,
                 parent: str | None = None, name: str = "", edition: str | None = None, strict: bool = False,
                 detail_units: int | None = None) -> ConsolidationResult:
     """Consolidate unit workbooks (each one unit, or one workbook with the units as sheets) into
