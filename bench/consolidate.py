@@ -8,16 +8,17 @@ unit. Then, for each size, in the same run:
 
   (a) bare python-calamine: ``CalamineWorkbook.from_path`` + ``to_python()`` of every sheet, one
       process, over all files;
-  (b) ``pytoolkit consolidate DIR -o OUT.xlsx --workers 2 --format json`` in a fresh interpreter
-      (read, recognise and validate every unit in 2 worker processes, stream the sums, validate
-      the 汇总, write the workbook with its 分户明细, 分户主要指标 and chart). That interpreter
-      reports its wall time and its peak RSS (``resource.getrusage`` of itself and of its children,
-      the workers).
+  (b) ``pytoolkit consolidate DIR -o OUT.xlsx`` with the default number of workers (the CPU
+      count) in a fresh interpreter (read, recognise and validate every unit in the worker
+      processes, stream the sums, validate the 汇总, write the workbook with its 分户明细,
+      分户主要指标 and chart). That interpreter reports its wall time, CPU time and peak RSS
+      (``resource.getrusage`` of itself and of its children, the workers).
 
-Targets: (b) / (a) ≤ 2× on 2 cores; peak RSS not growing with N (compare 1,000 with 10,000).
-Nothing is asserted.
+Each size runs ``--rounds`` times (default 2), (a) and (b) back to back, so the spread of the
+ratio shows the machine's load. Targets: (b) / (a) ≤ 2.5×; the main process's peak RSS grows by
+at most 30 MB from 1,000 to 10,000 units (``--full``). Nothing is asserted.
 
-    python bench/consolidate.py [--n N] [--quick] [--full] [--workers 2]
+    python bench/consolidate.py [--n N] [--quick] [--full] [--rounds R] [--workers N]
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ from pytoolkit.io.layout import write_book  # noqa: E402
 from pytoolkit.samples.data import DEPARTMENT  # noqa: E402
 
 DISTINCT = 64
-TARGET_RATIO = 2.0
+TARGET_RATIO = 2.5
+TARGET_RSS_GROWTH_MB = 30
 
 RUNNER = r"""
 import contextlib, json, os, resource, sys, time
@@ -51,7 +53,7 @@ from pytoolkit import cli
 folder, out, workers = sys.argv[1], sys.argv[2], sys.argv[3]
 t0 = time.perf_counter()
 with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
-    code = cli.main(["consolidate", folder, "-o", out, "--workers", workers])
+    code = cli.main(["consolidate", folder, "-o", out] + (["--workers", workers] if workers else []))
 wall = time.perf_counter() - t0
 own = resource.getrusage(resource.RUSAGE_SELF)
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -107,7 +109,7 @@ def generate(n: int, folder: Path) -> list[Path]:
     return sorted(folder.glob("unit*.xlsx"))
 
 
-def run_size(n: int, workers: int) -> dict:
+def run_size(n: int, workers: int | None, rounds: int) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix=f"pytoolkit-bench-consolidate-{n}-") as tmp:
         folder = Path(tmp) / "units"
         folder.mkdir()
@@ -116,35 +118,41 @@ def run_size(n: int, workers: int) -> dict:
         size = sum(p.stat().st_size for p in paths) / len(paths) / 1024
         print(f"\n生成 generated {n} unit books in {time.perf_counter() - t0:.1f} s (avg {size:.1f} KB)")
         C.timed_pass(bare_calamine, paths[:20])  # warm the page cache for both methods alike
-        cpu0 = time.process_time()
-        cal = sum(C.timed_pass(bare_calamine, paths))
-        cal_cpu = time.process_time() - cpu0
-        load = os.getloadavg()[0]
-        out = Path(tmp) / "汇总.xlsx"
-        proc = subprocess.run([sys.executable, "-c", RUNNER, str(folder), str(out), str(workers)],
-                              capture_output=True, text=True, timeout=7200)
-        if proc.returncode != 0:
-            raise SystemExit(f"consolidate run failed:\n{proc.stderr[-3000:]}")
-        doc = json.loads(proc.stdout.strip().splitlines()[-1])
-        wb = calamine.CalamineWorkbook.from_path(str(out))
-        rows = wb.get_sheet_by_name("分户主要指标").to_python()[1:]
-        doc["units"] = sum(1 for r in rows if r[4].startswith("已汇总"))
-        doc["with_errors"] = sum(1 for r in rows if r[5])
-        explain = wb.get_sheet_by_name("汇总说明").to_python()
-        doc["problems"] = next((r[0] for r in explain if str(r[0]).startswith("发现的问题")), "")
-        wb.close()
-        doc.update(n=n, calamine=cal, calamine_cpu=cal_cpu, load=(load, os.getloadavg()[0]))
-        return doc
+        return [_one_round(n, paths, folder, Path(tmp) / f"汇总{i}.xlsx", workers) for i in range(rounds)]
+
+
+def _one_round(n: int, paths: list[Path], folder: Path, out: Path, workers: int | None) -> dict:
+    """One timed pair: the bare calamine read of every file, then the consolidation."""
+    cpu0 = time.process_time()
+    cal = sum(C.timed_pass(bare_calamine, paths))
+    cal_cpu = time.process_time() - cpu0
+    load = os.getloadavg()[0]
+    proc = subprocess.run([sys.executable, "-c", RUNNER, str(folder), str(out), str(workers or "")],
+                          capture_output=True, text=True, timeout=7200)
+    if proc.returncode != 0:
+        raise SystemExit(f"consolidate run failed:\n{proc.stderr[-3000:]}")
+    doc = json.loads(proc.stdout.strip().splitlines()[-1])
+    wb = calamine.CalamineWorkbook.from_path(str(out))
+    rows = wb.get_sheet_by_name("分户主要指标").to_python()[1:]
+    doc["units"] = sum(1 for r in rows if r[4].startswith("已汇总"))
+    doc["with_errors"] = sum(1 for r in rows if r[5])
+    explain = wb.get_sheet_by_name("汇总说明").to_python()
+    doc["problems"] = next((r[0] for r in explain if str(r[0]).startswith("发现的问题")), "")
+    wb.close()
+    doc.update(n=n, calamine=cal, calamine_cpu=cal_cpu, load=(load, os.getloadavg()[0]))
+    return doc
 
 
 def main() -> None:
     ap = C.parser(__doc__, default_n=1000, quick_n=100)
     ap.add_argument("--full", action="store_true", help="run 1,000 and 10,000 units")
-    ap.add_argument("--workers", type=int, default=2, help="worker processes of the consolidation (default 2)")
+    ap.add_argument("--workers", type=int, default=None, help="worker processes (default: the command's, CPU count)")
+    ap.add_argument("--rounds", type=int, default=2, help="runs per size (default 2)")
     args = ap.parse_args()
     sizes = [1000, 10000] if args.full else [C.count(args)]
-    C.header(f"bench/consolidate.py: {', '.join(map(str, sizes))} units, --workers {args.workers}")
-    results = [run_size(n, args.workers) for n in sizes]
+    C.header(f"bench/consolidate.py: {', '.join(map(str, sizes))} units, --workers {args.workers or 'default'}, "
+             f"{args.rounds} rounds")
+    results = [r for n in sizes for r in run_size(n, args.workers, args.rounds)]
     print()
     rows = []
     for r in results:
@@ -160,11 +168,19 @@ def main() -> None:
     for r in results:
         print(f"\n{r['n']} units: exit {r['code']}, {r['units']} summed ({r['with_errors']} with errors), "
               f"{r['problems']}; load average {r['load'][0]:.1f} → {r['load'][1]:.1f}")
-    if len(results) > 1:
-        a, b = results[0], results[-1]
-        growth = (b["self_kb"] - a["self_kb"]) / 1024
-        print(f"peak RSS of the main process: {a['self_kb'] / 1024:.0f} MB at {a['n']} units, "
-              f"{b['self_kb'] / 1024:.0f} MB at {b['n']} (+{growth:.0f} MB for {b['n'] - a['n']} more units)")
+    for n in sizes:
+        ratios = sorted(r["wall"] / r["calamine"] for r in results if r["n"] == n)
+        cpu = sorted(r["cpu"] / r["calamine_cpu"] for r in results if r["n"] == n)
+        print(f"{n} units: wall ratio {ratios[len(ratios) // 2]:.2f}× (spread {ratios[0]:.2f}–{ratios[-1]:.2f}×, "
+              f"target ≤ {TARGET_RATIO}×: {C.verdict(ratios[len(ratios) // 2] <= TARGET_RATIO)}); CPU ratio "
+              f"{cpu[len(cpu) // 2]:.2f}× ({cpu[0]:.2f}–{cpu[-1]:.2f}×)")
+    if len(sizes) > 1:
+        a = max(r["self_kb"] for r in results if r["n"] == sizes[0])
+        b = max(r["self_kb"] for r in results if r["n"] == sizes[-1])
+        growth = (b - a) / 1024
+        print(f"peak RSS of the main process: {a / 1024:.0f} MB at {sizes[0]} units, {b / 1024:.0f} MB at "
+              f"{sizes[-1]} ({growth:+.0f} MB; target ≤ +{TARGET_RSS_GROWTH_MB} MB: "
+              f"{C.verdict(growth <= TARGET_RSS_GROWTH_MB)})")
     print(f"(os.cpu_count() = {os.cpu_count()})")
 
 

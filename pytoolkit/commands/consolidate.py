@@ -51,7 +51,7 @@ def register(subparsers) -> None:
     p.add_argument("--name", metavar="NAME", help="汇总表上的部门名称；默认取各单位名称的共同部分")
     p.add_argument("--strict", action="store_true",
                    help="严格模式：任一单位校验有错误、或有金额未能对应到标准行列，即停止，不写输出")
-    add_workers(p, "并行处理的进程数（默认：8个以上工作簿时按CPU核数，否则1；双核电脑可用2）")
+    add_workers(p, "并行处理的进程数（默认：CPU核数，不超过工作簿数）")
     add_edition(p, "校验各单位时的表样版本（默认按是否有第九张表判断）")
     add_format(p)
     p.set_defaults(func=cmd_consolidate)

@@ -50,7 +50,7 @@ def register(subparsers) -> None:
                      help="写出标注副本（.xlsx 文件名，或一个已有的文件夹：副本名为“原名_校验.xlsx”；"
                           "多个工作簿时须为文件夹）；原文件不会被修改")
     add_force(val)
-    add_workers(val, "并行进程数（默认：8个以上工作簿时按CPU核数，否则1）")
+    add_workers(val, "并行进程数（默认：CPU核数，不超过工作簿数）")
     val.add_argument("--explain", action="store_true",
                      help="列出识别过程：每张表的位置、每行每列对应的标准行列、跳过的内容及原因")
     years = val.add_mutually_exclusive_group()

@@ -70,6 +70,7 @@ class Context(BookContext):
         super().__init__(book)
         self.current_key: str | None = None
         self.current_table: Table | None = None
+        self.row_keys: dict[tuple, list[str]] = {}  # _each_keys, per each_row spec
 
 
 # -- evaluation --------------------------------------------------------------------------------
@@ -239,7 +240,17 @@ def run_expression_rule(rule: Rule, ctx: Context, file: str) -> list[Finding]:
 
 
 def _each_keys(table: Table, spec: dict, ctx: Context) -> list[str]:
+    """The row keys an each_row rule visits; computed once per book for rules that share a spec
+    (a dozen rules walk T3's coded rows)."""
     rows = spec.get("rows", "all")
+    cache_key = (spec["table"], rows if isinstance(rows, str) else tuple(rows), tuple(spec.get("union", ())))
+    keys = ctx.row_keys.get(cache_key)
+    if keys is None:
+        keys = ctx.row_keys[cache_key] = _pick_keys(table, rows, spec, ctx)
+    return keys
+
+
+def _pick_keys(table: Table, rows, spec: dict, ctx: Context) -> list[str]:
 
     def pick(t: Table) -> list[str]:
         if rows == "all":
@@ -291,6 +302,17 @@ def _compile(node) -> _Value:
                 return cell.amount if cell is not None else _ZERO
 
             return keyed
+
+        if len(selectors) == 1 and selectors[0][0] == "current":
+            tid = node.table
+
+            def current(ctx: Context) -> Decimal:  # a bare column or T5[@]: the each_row rules' cells
+                table = ctx.tables.get(tid) if tid else ctx.current_table
+                row = table.rows.get(ctx.current_key or "") if table is not None else None
+                cell = row.values.get(column) if row is not None else None
+                return cell.amount if cell is not None else _ZERO
+
+            return current
 
         def ref(ctx: Context) -> Decimal:
             values = _values(node, ctx)
