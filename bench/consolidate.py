@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -171,9 +172,10 @@ def main() -> None:
     for n in sizes:
         ratios = sorted(r["wall"] / r["calamine"] for r in results if r["n"] == n)
         cpu = sorted(r["cpu"] / r["calamine_cpu"] for r in results if r["n"] == n)
-        print(f"{n} units: wall ratio {ratios[len(ratios) // 2]:.2f}× (spread {ratios[0]:.2f}–{ratios[-1]:.2f}×, "
-              f"target ≤ {TARGET_RATIO}×: {C.verdict(ratios[len(ratios) // 2] <= TARGET_RATIO)}); CPU ratio "
-              f"{cpu[len(cpu) // 2]:.2f}× ({cpu[0]:.2f}–{cpu[-1]:.2f}×)")
+        mid = statistics.median(ratios)
+        print(f"{n} units: wall ratio {mid:.2f}× (spread {ratios[0]:.2f}–{ratios[-1]:.2f}×, "
+              f"target ≤ {TARGET_RATIO}×: {C.verdict(mid <= TARGET_RATIO)}); CPU ratio "
+              f"{statistics.median(cpu):.2f}× ({cpu[0]:.2f}–{cpu[-1]:.2f}×)")
     if len(sizes) > 1:
         a = max(r["self_kb"] for r in results if r["n"] == sizes[0])
         b = max(r["self_kb"] for r in results if r["n"] == sizes[-1])

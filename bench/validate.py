@@ -28,6 +28,7 @@ from __future__ import annotations
 import gc
 import os
 import resource
+import statistics
 import sys
 import time
 from collections import Counter
@@ -128,13 +129,13 @@ def main() -> None:
         ], ("方法 method", "ms/book (mean)", "p95 ms"))
         print()
         C.table([
-            (f"validate --workers {workers} / calamine", f"{ratios[len(ratios) // 2]:.2f}×",
+            (f"validate --workers {workers} / calamine", f"{statistics.median(ratios):.2f}×",
              f"{ratios[0]:.2f}–{ratios[-1]:.2f}×", f"≤ {TARGET_RATIO}×",
-             C.verdict(ratios[len(ratios) // 2] <= TARGET_RATIO)),
+             C.verdict(statistics.median(ratios) <= TARGET_RATIO)),
             (f"CPU of validate --workers {workers} (all processes) / CPU of calamine",
-             f"{sorted(cpu_ratios)[len(cpu_ratios) // 2]:.2f}×", f"{min(cpu_ratios):.2f}–{max(cpu_ratios):.2f}×",
+             f"{statistics.median(cpu_ratios):.2f}×", f"{min(cpu_ratios):.2f}–{max(cpu_ratios):.2f}×",
              "(reference)", ""),
-            ("read+recognise+validate, one process / calamine", f"{one[len(one) // 2]:.2f}×",
+            ("read+recognise+validate, one process / calamine", f"{statistics.median(one):.2f}×",
              f"{one[0]:.2f}–{one[-1]:.2f}×", "(reference)", ""),
             ("validate one read book, mean", f"{mean_ms:.2f} ms", "", f"< {TARGET_ONE_MS} ms",
              C.verdict(mean_ms < TARGET_ONE_MS)),
