@@ -25,6 +25,8 @@ FIXED_IDS: tuple[tuple[str, str, str, str], ...] = (
      "旁边有Excel的临时锁定文件（~$开头）：校验的是最近一次保存的内容，未保存的修改不在其中。"),
     ("read.uncalculated_formula", "error", "公式没有计算结果",
      "公式单元格没有缓存的计算结果（文件由程序生成、从未在Excel中打开），其值未知，不按0处理。"),
+    ("read.computed_formula", "info", "公式结果由本工具算出",
+     "公式没有保存计算结果（文件由程序生成或填写），但都是求和、加减或百分比：已按公式算出后再校验。"),
     ("read.excel_error", "error", "单元格是Excel错误值",
      "金额单元格的值是#DIV/0!、#REF!等错误值，应先修正公式。"),
     ("read.bad_number", "error", "无法识别的数值",

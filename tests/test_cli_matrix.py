@@ -426,7 +426,7 @@ def test_gbk_process_validate_text_and_json_with_characters_gbk_lacks(emoji_unit
     run = _gbk_process(["validate", emoji_unit, "--format", "json"], tmp_path)
     assert run.code == 0 and "Traceback" not in run.text
     doc = json.loads(run.out)
-    assert doc["books"][0]["file"] == str(emoji_unit)  # lossless: JSON escapes, not "?"
+    assert doc["inputs"][0]["file"] == str(emoji_unit)  # lossless: JSON escapes, not "?"
 
 
 def test_gbk_process_usage_error(tmp_path):
