@@ -219,7 +219,7 @@ UNUSABLE_IDS = frozenset({"read.unusable", "output.annotate_failed", "consolidat
 
 def exit_status(findings: Iterable[Finding]) -> int:
     """0 no error finding, 1 error findings, 2 an input could not be used (docs/architecture.md
-    “Command line and exit status”)."""
+    “Command line”)."""
     status = 0
     for f in findings:
         if f.rule in UNUSABLE_IDS:

@@ -87,6 +87,12 @@ def test_pack_rules_register_from_their_yaml_with_file_and_line():
             assert info.source == rule.source and info.source.startswith(f"{name}.yaml:")
 
 
+def test_the_narrative_titles_are_the_registered_ones():
+    from pytoolkit.narrative import RULES
+
+    assert {rule: (lookup(rule).title if lookup(rule) else None) for rule in RULES} == RULES
+
+
 def test_a_user_pack_registers_its_ids_beside_the_toolkits(tmp_path, monkeypatch):
     from pytoolkit import findings
     from pytoolkit.rules import load_pack

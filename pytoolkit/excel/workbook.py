@@ -334,7 +334,7 @@ def _cell_value(value: object) -> object:
     if isinstance(value, str):
         return text_cell(value) if value else None
     if isinstance(value, Decimal):
-        return float(value)  # the edge of the Decimal world: Excel holds doubles (DESIGN “Numbers”)
+        return float(value)  # the edge of the Decimal world: Excel holds doubles (docs/architecture.md “Numbers”)
     return value
 
 

@@ -337,5 +337,5 @@ def fit_width(texts: Iterable[str], size: float = 10, least: float = 6, most: fl
 
 def number_value(value: object) -> object:
     """A value as a painter writes it: ``Decimal`` → float (the exact amount, ≤ 6 decimals in 万元
-    survive a double; DESIGN “Numbers”: the edge of the Decimal world), else unchanged."""
+    survive a double; docs/architecture.md “Numbers”: the edge of the Decimal world), else unchanged."""
     return float(value) if isinstance(value, Decimal) else value

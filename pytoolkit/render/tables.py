@@ -9,7 +9,7 @@ workbook, and consolidation builds its model of the 汇总 from the same layout 
 so a finding on the 汇总 points at the cell the output shows.
 
 Amounts come in as text in 万元 (``"846.77"``) and are kept as ``Decimal`` until a painter writes
-them (DESIGN “Numbers”); 元 output is the exact product by 10000. Text taken from the inputs (unit
+them (docs/architecture.md “Numbers”); 元 output is the exact product by 10000. Text taken from the inputs (unit
 names, notes, 支出内容) is always text, never a formula.
 
 ``formulas=True`` builds a workbook template instead of a finished table: every 合计/小计/总计
@@ -57,7 +57,7 @@ TOTAL = "合计"
 # Formula mode: blank input rows of a table whose rows are 科目编码, and of the PP 支出明细.
 TEMPLATE_BODY_ROWS = 30
 TEMPLATE_DETAIL_ROWS = 12
-# What a percentage shows when its base is 0 or blank (RULES §4: never 0% or 100%).
+# What a percentage shows when its base is 0 or blank (docs/rules.md §4: never 0% or 100%).
 NO_BUDGET = "无预算"
 NO_BASE = "—"
 
@@ -88,7 +88,7 @@ class Formula:
       "sum"         Σ ``plus`` − Σ ``minus`` (cells; blank counts 0)
       "class_sum"   Σ ``amounts`` over the rows whose 科目编码 (``codes``) has 3 digits (类)
       "completion"  完成预算% = ``part`` / ``whole`` × 100, half up to 2 places; ``blank`` when
-                    the budget is 0 (RULES §4 “无年初预算”)
+                    the budget is 0 (docs/rules.md §4 “无年初预算”)
       "share"       占比% = ``part`` / ``whole`` × 100, the same rounding; ``blank`` when the whole is 0
     ``codes`` may hold two ranges (类, 款 of a split code layout): a 类 row has a 类 and no 款.
     """
@@ -724,7 +724,7 @@ def _write_two_sided(b: _Builder) -> TableLayout:
 
 def _two_sided_formulas(b: _Builder, income_items: Sequence[str], class_codes: Sequence[str],
                         income_cols: Sequence[str], spending_cols: Sequence[str]) -> None:
-    """RULES §3: T1 本年收入合计 = Σ income rows, 收入总计 = 本年收入合计 + 使用非财政拨款结余 +
+    """docs/rules.md §3: T1 本年收入合计 = Σ income rows, 收入总计 = 本年收入合计 + 使用非财政拨款结余 +
     年初结转和结余, 本年支出合计 = Σ 功能类, 支出总计 = 本年支出合计 + 结余分配 + 年末结转和结余;
     T4 each 支出 row 合计 = Σ funds, 本年收入合计 = Σ funds, 年初 = Σ its fund rows, 总计 likewise."""
     if b.tdef.id == "T1":
@@ -796,7 +796,7 @@ def _write_t6(b: _Builder) -> TableLayout:
     b.layout.columns = ("决算数",)
     b.layout.extra["blocks"] = {"人员经费": (1, 3), "公用经费": (4, 6)}
     if b.formulas:
-        # RULES §2/§3: each 类 = Σ its 款; 人员经费 = 301 + 303; 公用经费 = 302 + 310 (+ other 类).
+        # docs/rules.md §2/§3: each 类 = Σ its 款; 人员经费 = 301 + 303; 公用经费 = 302 + 310 (+ other 类).
         col = "决算数"
         for block, total in ((personnel, totals[0]), (public_use, totals[1])):
             classes = [k for k in block if len(k) == 3]
@@ -858,9 +858,9 @@ T7_DERIVED = (("完成预算(%)", "completion"), ("占“三公”经费合计�
 
 
 def _t7_formulas(b: _Builder, groups: Sequence[str], colmap: Mapping[object, int], r: int) -> None:
-    """RULES §3: 合计 = 因公出国(境)费 + 公务用车购置及运行维护费 + 公务接待费, 小计 = 购置 + 运行;
+    """docs/rules.md §3: 合计 = 因公出国(境)费 + 公务用车购置及运行维护费 + 公务接待费, 小计 = 购置 + 运行;
     below the 决算数 group, the narrative's two derived rows: 决算数 / 预算数 (完成预算) and each
-    item's share of the 决算数 合计 (RULES §4), as percentages half up to 2 places."""
+    item's share of the 决算数 合计 (docs/rules.md §4), as percentages half up to 2 places."""
     sheet = b.g
     for g in groups:
         b.sum_into((g, "合计"), [(g, k) for k in ("因公出国(境)费", "公务用车购置及运行维护费", "公务接待费")])
@@ -1087,7 +1087,7 @@ PP_DERIVED = "预算执行率(%)"
 
 
 def _pp_fund_formulas(b: _Builder, r: int, width: int) -> int:
-    """Rule PP.funds: 合计 = Σ 各级财政, 结余 = 实际到位资金 − 实际支出; RULES §6: 预算执行率 =
+    """Rule PP.funds: 合计 = Σ 各级财政, 结余 = 实际到位资金 − 实际支出; docs/rules.md §6: 预算执行率 =
     实际支出 / 计划安排资金, on a row of its own under the fund rows. Returns the next free row."""
     fund_rows = catalog.PP_FUND_ROWS
     total, parts = fund_rows[0], fund_rows[1:]

@@ -155,8 +155,7 @@ def evaluate(node, ctx: Context, used: list[Operand]) -> Decimal:
 
 
 def rounding_bound(operands: list[Operand]) -> Decimal:
-    """How far the identity may miss because operands are rounded forms (docs/rules.md
-    “Rounding and tolerances”)."""
+    """How far the identity may miss because operands are rounded forms (docs/rules.md §4)."""
     units = {o.table.money_unit for o in operands if o.table is not None}
     finer = any(_decimals(o.cell) > 2 for o in operands if o.cell is not None)
     if len(units) <= 1 and not finer:
