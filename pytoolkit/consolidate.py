@@ -714,7 +714,7 @@ def _flow(u: UnitInfo, key: str) -> Decimal:
 
 def infer_parent(units: list[UnitInfo]) -> tuple[UnitInfo, str] | None:
     """The unit whose internal flows match the others': it pays 对附属单位补助支出 equal to the
-    others' 上级补助收入 and/or receives 附属单位上缴收入 equal to their 上缴上级支出 (RULES.md §5).
+    others' 上级补助收入 and/or receives 附属单位上缴收入 equal to their 上缴上级支出 (docs/rules.md §5).
     Where no unit matches to the cent, the only unit that pays subsidies or receives remittances
     while no other does. None when neither decides."""
     with localcontext(_EXACT):
