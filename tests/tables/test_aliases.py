@@ -116,9 +116,9 @@ def test_explain_prints_rows_columns_and_skips(tmp_path, capsys):
     assert "读取金额6个；有1个金额未能对应到标准行列：支出!G5" in out
     main(["validate", str(path), "--explain", "--format", "json"])
     doc = json.loads(capsys.readouterr().out)
-    assert doc["books"][0]["coverage"].startswith("读取金额6个；有1个")
-    assert any("→ 201" in line for line in doc["books"][0]["explain"])
-    "\n".join(doc["books"][0]["explain"]).encode("gbk")  # a GBK console prints every character
+    assert doc["inputs"][0]["coverage"].startswith("读取金额6个；有1个")
+    assert any("→ 201" in line for line in doc["inputs"][0]["explain"])
+    "\n".join(doc["inputs"][0]["explain"]).encode("gbk")  # a GBK console prints every character
 
 
 def test_annotated_copy_has_the_explain_sheet(tmp_path):
