@@ -37,8 +37,9 @@ class FileResult:
 
     @property
     def usable(self) -> bool:
-        """The file was read and checked (its findings are the book's)."""
-        return not any(f.rule == "read.unusable" for f in self.findings)
+        """The file itself was read and checked (last year's book, when it could not be used, is
+        a ``read.unusable`` finding located in that file)."""
+        return not any(f.rule == "read.unusable" and f.location.file == self.path.name for f in self.findings)
 
     @property
     def problem(self) -> str:
@@ -107,7 +108,8 @@ def check_file(path: Path, pack_paths: tuple[str, ...] = (), edition: str | None
             try:
                 last = read_book(last_path, aliases=aliases_for(Path(last_path), alias_path))
             except PytoolkitError as exc:
-                return FileResult(path, findings, f"上年工作簿无法使用：{exc}", **extra)
+                return FileResult(path, [*findings, unusable(f"上年工作簿无法使用：{exc}", Path(last_path).name)],
+                                  **extra)
             cross = compare_years(book, last)
             findings = [*findings, *cross]
             extra["previous"] = Path(last_path)

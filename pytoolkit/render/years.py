@@ -3,7 +3,7 @@
 One line per figure both years state (``rules.years.comparison_lines``: 收入支出决算总表's rows,
 基本/项目支出, 人员/公用经费, the “三公” items; last year's under this year's codes): 项目, 上年决算数,
 本年决算数, 增减额, 增减率(%) (``pytoolkit.metrics.change``: exact amount, rate rounded half up; no
-rate from a zero base, RULES §4), and a column chart of the largest changes over its own small
+rate from a zero base, docs/rules.md §4), and a column chart of the largest changes over its own small
 table below. Printed A4 landscape, fit to the page width, the header row on every page.
 """
 

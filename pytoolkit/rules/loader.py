@@ -247,6 +247,8 @@ def _builtin_pack(name: str) -> tuple[Rule, ...]:
 def finding_ids(include_user: bool = False) -> list[FindingId]:
     """The whole registry of the toolkit's finding ids (every built-in pack loaded), and with
     ``include_user`` the ids of the users' packs loaded in this process."""
+    from . import years  # noqa: F401  (registers the year-to-year ids)
+
     for name in BUILTIN:
         _builtin_pack(name)
     return registered(include_user)

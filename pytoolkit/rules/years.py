@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ..findings import Finding, Location, Severity
+from ..findings import Finding, Location, Severity, register
 from ..metrics import Change, change, format_amount
 from ..model import Book, Cell, CellRef, Table
 from ..tables import codes
@@ -74,6 +74,10 @@ YEAR_RULES: dict[str, tuple[Severity, str, str]] = {
     UNIT_ONLY_ONE_YEAR: (Severity.WARNING, "单位只在一个年度出现",
                          "批量核对两个年度时，该单位只在其中一个年度的文件夹中找到，无法做跨年度核对。"),
 }
+
+# Registered in the one registry of finding ids (pytoolkit.findings), as every emitted id is.
+for _rule, (_severity, _title, _explanation) in YEAR_RULES.items():
+    register(_rule, _severity, _title, _explanation, "pytoolkit.rules.years")
 
 GROUP = "Y"  # findings of this module are grouped as 上年对比 (commands.common's titles)
 _HALF_CENT = Decimal("0.005")
@@ -164,7 +168,7 @@ def _fmt(value: Decimal, unit: str) -> str:
 
 def _tolerance(a: Table, b: Table) -> Decimal:
     # Values stored at the precision shown are the data: equal to the cent. A 万元 figure compared
-    # with 元 data is itself rounded (RULES §4): half a cent of 万元.
+    # with 元 data is itself rounded (docs/rules.md §4): half a cent of 万元.
     return _HALF_CENT if a.money_unit != b.money_unit else _ZERO
 
 
