@@ -6,6 +6,12 @@ keeps every identity exact (a 2-decimal 万元 figure times a 2-decimal factor h
 whole 元), so the books are as clean as the samples; the unit name carries the book number, so
 no two files are the same. Even books use the single code column in 万元, odd ones the split
 类/款/项 columns in 元.
+
+A *finding-laden* book (``faulty=True``) is the same book with a few linkages broken on purpose:
+``FAULTS`` amounts of the public tables (T1–T9), chosen with a RNG seeded by the book number, get a
+positive delta. Each broken amount trips the in-table and between-table rules that use it, so
+every such book carries findings (typically 10–40), as a batch of real units awaiting correction
+does.
 """
 
 from __future__ import annotations
@@ -31,6 +37,8 @@ from pytoolkit.samples.data import DEPARTMENT, SEED, UnitSample
 
 BASES: tuple[UnitSample, ...] = (SEED, *DEPARTMENT)
 LAYOUTS = (("single", "万元"), ("split", "元"))
+FAULTS = 10
+_DELTAS = tuple(Decimal(d) for d in ("0.01", "0.50", "1.00", "12.34", "100.00"))
 
 
 def scaled(sample: UnitSample, factor: Decimal, suffix: str = "") -> UnitSample:
@@ -42,6 +50,19 @@ def scaled(sample: UnitSample, factor: Decimal, suffix: str = "") -> UnitSample:
     return replace(sample, name=sample.name + suffix, values=values)
 
 
+def with_faults(sample: UnitSample, seed: int, faults: int = FAULTS) -> UnitSample:
+    """``sample`` with ``faults`` filled amounts of T1–T9 raised by a small delta (seeded)."""
+    rng = random.Random(f"faults-{seed}")
+    cells = sorted((tid, row, col) for tid, rows in sample.values.items() if tid.startswith("T")
+                   for row, cols in rows.items() for col, text in cols.items()
+                   if text is not None and str(text).strip() not in ("", "0", "0.00"))
+    values = {tid: {row: dict(cols) for row, cols in rows.items()} for tid, rows in sample.values.items()}
+    for tid, row, col in rng.sample(cells, min(faults, len(cells))):
+        raised = Decimal(str(values[tid][row][col])) + rng.choice(_DELTAS)
+        values[tid][row][col] = format(raised, "f")
+    return replace(sample, values=values)
+
+
 def _times(text: str, factor: Decimal) -> str:
     if text is None or str(text).strip() == "":
         return text
@@ -49,37 +70,39 @@ def _times(text: str, factor: Decimal) -> str:
     return format(value.normalize(), "f") if value else "0.00"
 
 
-def book_spec(i: int) -> tuple[UnitSample, str, str]:
-    """The i-th varied book: (sample, code_layout, money_unit)."""
+def book_spec(i: int, faulty: bool = False) -> tuple[UnitSample, str, str]:
+    """The i-th varied book: (sample, code_layout, money_unit); ``faulty``: with broken linkages."""
     base = BASES[(i // 2) % len(BASES)]
     code_layout, money_unit = LAYOUTS[i % 2]
     factor = Decimal(random.Random(i).randint(90, 110)) / 100
-    return scaled(base, factor, f"（样本{i + 1}）"), code_layout, money_unit
+    sample = scaled(base, factor, f"（样本{i + 1}）")
+    return (with_faults(sample, i) if faulty else sample), code_layout, money_unit
 
 
-def _write_one(args: tuple[int, str]) -> str:
-    i, folder = args
-    sample, code_layout, money_unit = book_spec(i)
+def _write_one(args: tuple[int, str, bool]) -> str:
+    i, folder, faulty = args
+    sample, code_layout, money_unit = book_spec(i, faulty)
     path = Path(folder) / f"book{i:04d}_{code_layout}.xlsx"
     write_book(path, sample, code_layout=code_layout, money_unit=money_unit)
     return str(path)
 
 
-def generate(n: int, folder: str | Path, workers: int = 2) -> list[Path]:
+def generate(n: int, folder: str | Path, workers: int = 2, faulty: bool = False) -> list[Path]:
     """Write ``n`` varied books into ``folder`` (in ``workers`` processes); their paths in order."""
-    jobs = [(i, str(folder)) for i in range(n)]
+    jobs = [(i, str(folder), faulty) for i in range(n)]
     if workers <= 1:
         return [Path(_write_one(j)) for j in jobs]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         return [Path(p) for p in pool.map(_write_one, jobs, chunksize=8)]
 
 
-def generated_books(n: int, label: str) -> tuple[tempfile.TemporaryDirectory, list[Path]]:
+def generated_books(n: int, label: str, faulty: bool = False) -> tuple[tempfile.TemporaryDirectory, list[Path]]:
     tmp = tempfile.TemporaryDirectory(prefix=f"pytoolkit-bench-{label}-")
     t0 = time.perf_counter()
-    paths = generate(n, tmp.name, workers=min(2, os.cpu_count() or 1))
+    paths = generate(n, tmp.name, workers=min(2, os.cpu_count() or 1), faulty=faulty)
     size = sum(p.stat().st_size for p in paths) / len(paths) / 1024
-    print(f"生成 generated {n} books in {time.perf_counter() - t0:.1f} s "
+    kind = "finding-laden " if faulty else ""
+    print(f"生成 generated {n} {kind}books in {time.perf_counter() - t0:.1f} s "
           f"(avg {size:.1f} KB, layouts single/万元 + split/元, in {tmp.name})")
     return tmp, paths
 

@@ -64,12 +64,14 @@ print(json.dumps({"code": code, "wall": wall, "cpu": cpu, "self_kb": own.ru_maxr
 """
 
 
-def _distinct(args: tuple[int, str]) -> str:
-    i, folder = args
+def _distinct(args: tuple[int, str, bool]) -> str:
+    i, folder, faulty = args
     base = DEPARTMENT[i % len(DEPARTMENT)]
     code_layout, money_unit = C.LAYOUTS[(i // len(DEPARTMENT)) % 2]
     factor = Decimal(90 + (i * 7) % 21) / 100
     sample = C.scaled(base, factor)
+    if faulty:
+        sample = C.with_faults(sample, i)
     path = Path(folder) / f"base{i:02d}.xlsx"
     write_book(path, sample, code_layout=code_layout, money_unit=money_unit)
     return str(path)
@@ -93,11 +95,12 @@ def _char_refs(text: str) -> bytes:
     return "".join(ch if ord(ch) < 128 else f"&#{ord(ch)};" for ch in text).encode()
 
 
-def generate(n: int, folder: Path) -> list[Path]:
+def generate(n: int, folder: Path, faulty: bool = False) -> list[Path]:
+    """``n`` unit books in ``folder``; ``faulty``: each with a few linkages broken (``_common``)."""
     tmp_bases = folder / "_bases"
     tmp_bases.mkdir()
     with ProcessPoolExecutor(max_workers=2) as pool:
-        bases = list(pool.map(_distinct, [(i, str(tmp_bases)) for i in range(min(n, DISTINCT))]))
+        bases = list(pool.map(_distinct, [(i, str(tmp_bases), faulty) for i in range(min(n, DISTINCT))]))
         jobs = []
         for k in range(n):
             b = k % len(bases)

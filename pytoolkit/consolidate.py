@@ -356,6 +356,8 @@ class UnitInfo:
     included: bool
     flows: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # "T3/对附属单位补助支出" → row → 万元
     unmapped: tuple[tuple[str, int], ...] = ()  # (table id, numbers not mapped) as in UnitData
+    path: str = ""  # the input file, as given
+    findings: tuple[int, int] = (0, 0)  # its own findings: result.findings[start:end]
 
     @property
     def status(self) -> str:
@@ -457,6 +459,34 @@ class ConsolidationResult:
     def unusable(self) -> list[UnitInfo]:
         return [u for u in self.units if u.role == "failed"]
 
+    def findings_by_unit(self) -> tuple[dict[int, list[Finding]], list[Finding]]:
+        """Each unit's findings (by unit index) and the findings of the consolidation as a whole.
+
+        A finding raised when the units were put together (another year, a missing table) goes
+        to the unit whose file it names, when one unit alone has that file; the 汇总's own
+        findings, and those naming no single unit, are the whole's."""
+        own: dict[int, list[Finding]] = {}
+        taken = [False] * len(self.findings)
+        for u in self.units:
+            start, end = u.findings
+            own[u.index] = self.findings[start:end]
+            for i in range(start, end):
+                taken[i] = True
+        by_source: dict[str, list[int]] = {}
+        for u in self.units:
+            by_source.setdefault(u.source, []).append(u.index)
+        whole: list[Finding] = []
+        for f, done in zip(self.findings, taken):
+            if done:
+                continue
+            owners = by_source.get(f.location.file, ())
+            if len(owners) == 1:
+                own[owners[0]].append(f)
+            else:
+                whole.append(f)
+        whole.extend(self.summary_findings)
+        return own, whole
+
     # -- per-unit rows, streamed back from the spool
     def iter_unit_rows(self) -> Iterator[tuple[int, tuple[Decimal | None, ...]]]:
         """(unit index, key figures in KEY_FIGURES order), in input order, read from disk."""
@@ -530,8 +560,10 @@ class Consolidator:
         self.spool = tempfile.TemporaryFile(prefix="pytoolkit-consolidate-")  # noqa: SIM115
         self.finished = False
 
-    def add(self, unit: UnitData) -> None:
+    def add(self, unit: UnitData, path: str = "") -> None:
+        """Add one unit (read from ``path``, the input file as given)."""
         index = len(self.units)
+        first = len(self.findings)
         self.findings.extend(unit.findings)
         if self.strict and unit.errors:
             self.spool.close()
@@ -554,7 +586,8 @@ class Consolidator:
         tables = self._shared.setdefault(tables, tables)
         money = self._shared.setdefault(unit.money_units, unit.money_units)
         info = UnitInfo(index, unit.name, unit.source, unit.role, unit.year, money,
-                        tables, unit.errors, unit.warnings, included, flows, unit.unmapped)
+                        tables, unit.errors, unit.warnings, included, flows, unit.unmapped,
+                        path, (first, len(self.findings)))
         self.units.append(info)
         if unit.role != "form":
             pickle.dump((index, unit.key_figures()), self.spool, protocol=pickle.HIGHEST_PROTOCOL)
@@ -845,12 +878,14 @@ def validate_summary(result: ConsolidationResult, file: str = "汇总") -> list[
 def consolidate_paths(paths: Sequence[str | Path], *, workers: int = 1, eliminate: bool = False,
                       strict: bool = False, parent: str | None = None, name: str = "",
                       edition: str | None = None, detail_units: int = DETAIL_UNITS,
-                      progress: Callable[[int], None] | None = None) -> ConsolidationResult:
+                      progress: Callable[[int], None] | None = None,
+                      on_unit: Callable[[UnitInfo, Sequence[Finding]], None] | None = None) -> ConsolidationResult:
     """Consolidate unit workbooks (each one unit, or one workbook holding the units as sheets).
 
     ``workers`` > 1 reads, recognises and validates the units in that many processes; results are
     summed in input order as they arrive (a bounded window of pending files, so memory stays flat).
-    ``progress(n)`` is called after each file. Raises ``ConsolidationStopped`` in strict mode.
+    ``progress(n)`` is called after each file, ``on_unit(unit, its findings)`` after each unit
+    (a batch's report takes them as they come). Raises ``ConsolidationStopped`` in strict mode.
     """
     cons = Consolidator(name=name, eliminate=eliminate, strict=strict, parent=parent, detail_units=detail_units)
     seen: dict[Path, str] = {}
@@ -864,9 +899,11 @@ def consolidate_paths(paths: Sequence[str | Path], *, workers: int = 1, eliminat
         seen[key] = str(p)
         unique.append(Path(p))
     try:
-        for units in _map_units(unique, workers, edition):
+        for path, units in zip(unique, _map_units(unique, workers, edition), strict=True):
             for u in units:
-                cons.add(u)
+                cons.add(u, str(path))
+                if on_unit:
+                    on_unit(cons.units[-1], u.findings)
             if progress:
                 progress(1)
     except BaseException:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
 from enum import Enum
 from fractions import Fraction
+from functools import cache
 
 from pytoolkit.errors import ValueParseError
 
@@ -174,6 +175,11 @@ def to_percent(value: object, *, where: str = "") -> Decimal | None:
     return number
 
 
+@cache
+def _quantum(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
 def round_half_up(x: Decimal, places: int = 2) -> Decimal:
     """四舍五入 to ``places`` decimals: halves go away from zero, for negatives too (docs/rules.md §4)."""
     exponent = Decimal(1).scaleb(-places)
@@ -325,6 +331,9 @@ def wan_to_yuan(x: object) -> Decimal:
 
 def format_amount(x: object, places: int = 2) -> str:
     """Half up to ``places`` and keep them ("98.00"), no thousands separator; blank gives "—"."""
+    if x.__class__ is Decimal and x.is_finite():
+        # The common case (every finding's numbers), without parsing: as round_half_up does it.
+        return f"{_clean(x.quantize(_quantum(places), rounding=ROUND_HALF_UP, context=_EXACT)):f}"
     number = to_decimal(x)
     return "—" if number is None else f"{round_half_up(number, places):f}"
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -21,8 +22,9 @@ if TYPE_CHECKING:  # the model holds a table's definition without importing the 
 TOOLKIT_MARKER = "pytoolkit"
 
 
+@cache
 def column_letter(col: int) -> str:
-    """0-based column index → Excel letters (0 → A, 27 → AB)."""
+    """0-based column index → Excel letters (0 → A, 27 → AB); cached: every finding names cells."""
     letters = ""
     col += 1
     while col:

@@ -17,7 +17,7 @@ import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -117,6 +117,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
         "bad_yaml": d / "坏规则.yaml",
         "seed2017": d / "示例单位_2017.xlsx",  # last year's book of the seed unit (invented)
         "last_dir": d / "上年",
+        "batch_dir": d / "批量",  # six units: a batch (overview on screen, 问题清单 written)
     }
     write_book(f["seed"], SEED)
     write_book(f["unit"], DEPARTMENT[0])
@@ -132,6 +133,10 @@ def files(tmp_path_factory) -> dict[str, Path]:
     f["last_dir"].mkdir()
     write_book(f["last_dir"] / "示例单位2017年度.xlsx", SEED_PREVIOUS)
     f["bad_yaml"].write_text("rules:\n  - id: MY.x\n    title: 标题\n   check: T1[a].b == 1\n", encoding="utf-8")
+    f["batch_dir"].mkdir()
+    for i in range(6):
+        sample = SEED if i % 3 == 0 else DEPARTMENT[i % 3]
+        write_book(f["batch_dir"] / f"单位{i + 1}.xlsx", replace(sample, name=f"{sample.name}{i + 1}"))
     return f
 
 
@@ -211,6 +216,26 @@ CASES = (
     Case("narrative-previous-folder", ("narrative", "check", "{txt}", "--previous", "{last_dir}"), E, "是文件夹"),
     Case("narrative-previous-same-file", ("narrative", "check", "{txt}", "--book", "{seed}", "--previous", "{seed}"),
          E, "同一个文件"),
+    # validate: a batch (six books or more): the overview, the 问题清单 report, --detail, --unit
+    Case("validate-batch", ("validate", "{batch_dir}", "--report", "{tmp}/清单.xlsx"), 1, "问题清单已写出"),
+    Case("validate-batch-report-into-a-folder", ("validate", "{batch_dir}", "--report", "{tmp}"), 1,
+         "批量_问题清单.xlsx"),
+    Case("validate-batch-detail", ("validate", "{batch_dir}", "--detail", "--report", "{tmp}/清单.xlsx"), 1,
+         "[XP.sangong]"),
+    Case("validate-batch-unit", ("validate", "{batch_dir}", "--unit", "服务站", "--report", "{tmp}/清单.xlsx"), 1,
+         "错误 0 条"),
+    Case("validate-batch-unit-none",
+         ("validate", "{batch_dir}", "--unit", "无此单位", "--report", "{tmp}/清单.xlsx"), 1,
+         "没有名称或文件名含“无此单位”的单位"),
+    Case("validate-batch-json", ("validate", "{batch_dir}", "--format", "json", "--report", "{tmp}/清单.xlsx"), 1),
+    Case("validate-report-existing", ("validate", "{batch_dir}", "--report", "{existing}"), E, "--force",
+         unchanged=("existing",)),
+    Case("validate-report-wrong-extension", ("validate", "{batch_dir}", "--report", "{tmp}/清单.csv"), E, "扩展名应为",
+         absent=("清单.csv", "清单.json")),
+    Case("validate-report-onto-input", ("validate", "{seed}", "--report", "{seed}"), E, "不能与输入文件相同",
+         unchanged=("seed",)),
+    Case("validate-report-no-folder", ("validate", "{batch_dir}", "--report", "{tmp}/无此文件夹/清单.xlsx"), E,
+         "不存在"),
     # consolidate
     Case("consolidate-help", ("consolidate", "-h"), 0, "汇总"),
     Case("consolidate-no-output", ("consolidate", "{unit}"), E, "缺少必需的参数"),
@@ -234,6 +259,11 @@ CASES = (
     Case("consolidate-bad-flag", ("consolidate", "{unit}", "-o", "{tmp}/汇总.xlsx", "--merge"), E, "无法识别的参数",
          absent=("汇总.xlsx",)),
     Case("consolidate", ("consolidate", "{unit}", "-o", "{tmp}/汇总.xlsx", "--eliminate"), 0, "已写出"),
+    Case("consolidate-batch", ("consolidate", "{batch_dir}", "-o", "{tmp}/汇总.xlsx"), 1, "汇总_问题清单.xlsx"),
+    Case("consolidate-batch-unit", ("consolidate", "{batch_dir}", "-o", "{tmp}/汇总.xlsx", "--unit", "信息中心"), 1,
+         "信息中心"),
+    Case("consolidate-report-existing", ("consolidate", "{unit}", "-o", "{tmp}/汇总.xlsx", "--report", "{existing}"), E,
+         "--force", absent=("汇总.xlsx",), unchanged=("existing",)),
     # narrative
     Case("narrative-bare", ("narrative",), E, "子命令"),
     Case("narrative-misspelled", ("narrative", "chek", "{txt}"), E, "您是不是想输入“check”"),
@@ -427,6 +457,29 @@ def test_gbk_process_validate_text_and_json_with_characters_gbk_lacks(emoji_unit
     assert run.code == 0 and "Traceback" not in run.text
     doc = json.loads(run.out)
     assert doc["inputs"][0]["file"] == str(emoji_unit)  # lossless: JSON escapes, not "?"
+
+
+def test_gbk_process_batch_overview_and_report(files, emoji_unit, tmp_path):
+    """A batch under a GBK console with output redirected: the overview replaces what GBK lacks,
+    the report keeps it, and nothing draws a progress bar into the file."""
+    import shutil
+
+    from openpyxl import load_workbook
+
+    folder = tmp_path / "各单位"
+    shutil.copytree(files["batch_dir"], folder)
+    shutil.copy(emoji_unit, folder / emoji_unit.name)
+    run = _gbk_process(["validate", folder], tmp_path)
+    assert_user_text(run, 1)
+    assert "共 7 个工作簿" in run.out and "示例单位??" in run.out and "问题清单已写出" in run.out
+    assert run.err == ""  # no progress bar, nothing else: stderr is a file
+    report = tmp_path / "各单位_问题清单.xlsx"
+    names = [c.value for c in load_workbook(report)["单位概览"]["B"][3:]]
+    assert "示例单位😀䶮" in names
+    run = _gbk_process(["validate", folder, "--format", "json", "--report", tmp_path / "另一份.xlsx"], tmp_path)
+    doc = json.loads(run.out)
+    assert any(b["file"].endswith("单位😀.xlsx") for b in doc["books"])  # lossless: JSON escapes
+    assert json.loads((tmp_path / "另一份.json").read_text(encoding="utf-8")) == doc
 
 
 def test_gbk_process_usage_error(tmp_path):

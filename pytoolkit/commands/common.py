@@ -10,6 +10,8 @@ other's private names.
 from __future__ import annotations
 
 import argparse
+import codecs
+import contextlib
 import json
 import os
 import re
@@ -21,11 +23,19 @@ from pathlib import Path
 from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table as RichTable
+from rich.text import Text
 
 from ..errors import InputError
-from ..findings import FAMILIES, Finding, Severity, summary
+from ..findings import FAMILIES, Finding, Severity, json_text, summary
 from ..metrics import format_amount
 from ..tables.catalog import BY_ID
 
@@ -64,16 +74,28 @@ def error(message: str) -> int:
 
 
 def progress(total: int) -> Progress:
-    """A progress bar on stderr, shown for two or more items and removed when done."""
+    """A progress bar on stderr (done / total, elapsed, time left), shown for two or more items
+    when stderr is a terminal (quiet when redirected to a file) and removed when done."""
+    err = console(stderr=True)
     return Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("已用"),
         TimeElapsedColumn(),
-        console=console(stderr=True),
+        TextColumn("约剩"),
+        TimeRemainingColumn(),
+        console=err,
         transient=True,
-        disable=total < 2,
+        disable=total < 2 or not err.is_terminal,
     )
+
+
+def working(text: str):
+    """A line on stderr saying what a long run is doing after its progress bar (writing the
+    汇总 workbook, the 问题清单), shown while it works when stderr is a terminal."""
+    err = console(stderr=True)
+    return err.status(text) if err.is_terminal else contextlib.nullcontext()
 
 
 def table(title: str, columns: Sequence[str], numeric: Iterable[str] = ()) -> RichTable:
@@ -87,6 +109,42 @@ def table(title: str, columns: Sequence[str], numeric: Iterable[str] = ()) -> Ri
         else:
             t.add_column(name, overflow="fold")
     return t
+
+
+def fitted_table(out: Console, title: str, columns: Sequence[str], rows: Iterable[Sequence[str]],
+                 numeric: Iterable[str] = ()) -> RichTable:
+    """A table of plain texts (no markup) that fits ``out``: numeric columns as ``table`` makes
+    them; text columns narrowed, widest first, until the table fits the console, and their texts
+    wrapped between numbers (``fit_text``), so that no number is split across lines."""
+    numeric = set(numeric)
+    rows = [[str(c) for c in r] for r in rows]
+    widths = [max([cell_len(name), *(cell_len(line) for r in rows for line in r[i].split("\n"))])
+              for i, name in enumerate(columns)]
+    room = out.width - (3 * len(columns) + 1)  # borders and one space of padding each side
+    texts = [i for i, name in enumerate(columns) if name not in numeric]
+    while sum(widths) > room and texts:
+        i = max(texts, key=lambda k: widths[k])
+        if widths[i] <= max(cell_len(columns[i]), 8):
+            break
+        widths[i] -= 1
+    t = RichTable(title=title)
+    for i, name in enumerate(columns):
+        if name in numeric:
+            t.add_column(name, justify="right", no_wrap=True)
+        else:
+            t.add_column(name, width=widths[i], overflow="fold")
+    for r in rows:
+        t.add_row(*(Text(cell if columns[i] in numeric else fit_within(cell, widths[i])) for i, cell in enumerate(r)))
+    return t
+
+
+def fit_within(text: str, width: int) -> str:
+    """``fit_text`` whose lines are never wider than ``width`` (fit_text lets a closing mark run
+    past the line it ends)."""
+    out = fit_text(text, width)
+    if any(cell_len(line) > width for line in out.split("\n")):
+        out = fit_text(text, width - 2)
+    return out
 
 
 _NUMBERISH = re.compile(r"[-+]?[0-9０-９][0-9０-９.,，．%％]*[0-9０-９%％]|[0-9０-９]")
@@ -126,24 +184,24 @@ def print_json(doc: dict | str) -> None:
     """One JSON document on stdout, lossless whatever the console's encoding: characters the
     stream cannot encode are written as JSON escapes (``\\u2194``), which every JSON reader
     turns back into the character."""
-    text = doc if isinstance(doc, str) else json.dumps(doc, ensure_ascii=False, indent=2)
+    text = doc if isinstance(doc, str) else json_text(doc)
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
     try:
-        text.encode(encoding)
-    except UnicodeEncodeError:
-        text = "".join(_json_escape(ch, encoding) for ch in text)
+        utf = codecs.lookup(encoding).name.startswith("utf")
     except LookupError:
-        pass
+        utf = True  # an encoding Python does not know: printed as it is
+    if not utf:
+        # Outside strings JSON is ASCII, so only characters inside strings are escaped.
+        text = text.encode(encoding, errors=_JSON_ESCAPES).decode(encoding)
     print(text)
 
 
-def _json_escape(ch: str, encoding: str) -> str:
-    try:
-        ch.encode(encoding)
-        return ch
-    except UnicodeEncodeError:
-        # Outside strings JSON is ASCII, so only characters inside strings get here.
-        return json.dumps(ch)[1:-1]
+def _json_escape(error: UnicodeEncodeError) -> tuple[str, int]:
+    return json.dumps(error.object[error.start:error.end])[1:-1], error.end
+
+
+_JSON_ESCAPES = "pytoolkit.json_escape"
+codecs.register_error(_JSON_ESCAPES, _json_escape)
 
 
 # -- inputs ------------------------------------------------------------------------------------
@@ -269,19 +327,25 @@ def workers_for(requested: int | None, items: int) -> int:
 
 
 # -- findings as text --------------------------------------------------------------------------
-def render_text(out: Console, path: Path, findings: list[Finding]) -> None:
-    """One book's findings, grouped by table: location, message, numbers and the rule id."""
+def render_text(out: Console, path: Path, findings: list[Finding], title: str | None = None) -> None:
+    """One book's findings, grouped by table: location, message, numbers and the rule id; headed
+    by ``title`` or the book's file name.
+
+    Printed in one call per book; to a file or a pipe (no colours to draw) the lines are written
+    straight to the stream, since rich's rendering of each line would cost more than checking the
+    book (``--detail`` of a batch prints tens of thousands of lines)."""
+    plain = not out.is_terminal and not out.record
     counts = summary(findings)
-    out.print(
-        f"[bold]{escape(path.name)}[/bold]：错误 {counts['error']} 条，核实 {counts['warning']} 条，"
-        f"提示 {counts['info']} 条"
-    )
+    name = title or path.name
+    name = name if plain else f"[bold]{escape(name)}[/bold]"
+    lines = [f"{name}：错误 {counts['error']} 条，核实 {counts['warning']} 条，提示 {counts['info']} 条"]
     groups: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
         groups[f.group].append(f)
     for table_id, items in groups.items():
-        title = BY_ID[table_id].title if table_id in BY_ID else FAMILIES.get(table_id, table_id)
-        out.print(f"  [bold]{table_id + ' ' if table_id in BY_ID else ''}{escape(title)}[/bold]")
+        heading = BY_ID[table_id].title if table_id in BY_ID else FAMILIES.get(table_id, table_id)
+        head = f"{table_id + ' ' if table_id in BY_ID else ''}{heading}"
+        lines.append(f"  {head}" if plain else f"  [bold]{escape(head)}[/bold]")
         for f in items:
             nums = ""
             # In the finding's own unit: a 0.01 元 break of a 元 table never shows as 差额 0.00.
@@ -291,8 +355,15 @@ def render_text(out: Console, path: Path, findings: list[Finding]) -> None:
                 expected, actual = format_amount(f.expected * scale), format_amount(f.actual * scale)
                 diff = format_amount(f.difference * scale)
                 nums = f"（应为 {expected}{suffix}，实为 {actual}{suffix}，差额 {diff}{suffix}）"
-            # Texts from the workbook and rule ids are escaped: “[recognise.no_unit]” is not a style.
-            out.print(
-                f"    [{_STYLE[f.severity]}]{f.severity.label}[/] {escape(str(f.location))}  {escape(f.message)}"
-                f"[dim]{escape(nums)} {escape(f'[{f.rule}]')}[/dim]"
-            )
+            if plain:
+                lines.append(f"    {f.severity.label} {f.location}  {f.message}{nums} [{f.rule}]")
+            else:
+                # Texts from the workbook and rule ids are escaped: “[recognise.no_unit]” is not a style.
+                lines.append(
+                    f"    [{_STYLE[f.severity]}]{f.severity.label}[/] {escape(str(f.location))}  {escape(f.message)}"
+                    f"[dim]{escape(nums)} {escape(f'[{f.rule}]')}[/dim]"
+                )
+    if plain:
+        out.file.write("\n".join(lines) + "\n")
+    else:
+        out.print("\n".join(lines))

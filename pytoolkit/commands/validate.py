@@ -3,16 +3,20 @@
 Loads (expands folders), checks each book (``batch.check_files``, in worker processes for large
 batches), prints, sets the exit code: 0 no error findings, 1 error findings, 2 an input could not
 be used. ``--annotate`` writes marked copies under the output rule of ``common.prepare_output``.
+A batch (``overview.OVERVIEW_FROM`` books or more) prints an overview and writes the 问题清单.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from rich.markup import escape
 
 from ..errors import InputError
-from ..findings import envelope, has_errors, input_entry
+from ..findings import Encoded, encode_finding, envelope, has_errors, input_entry
+from ..overview import build
+from . import overview
 from .common import (
     EXIT_FINDINGS,
     EXIT_INPUT,
@@ -31,7 +35,9 @@ from .common import (
     render_text,
     same_file,
     workers_for,
+    working,
 )
+from .overview import add_batch_options
 
 ANNOTATE_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -50,6 +56,8 @@ def register(subparsers) -> None:
                      help="写出标注副本（.xlsx 文件名，或一个已有的文件夹：副本名为“原名_校验.xlsx”；"
                           "多个工作簿时须为文件夹）；原文件不会被修改")
     add_force(val)
+    add_batch_options(val, "默认写在所校验文件夹的旁边（“文件夹名_问题清单.xlsx”），"
+                           "或当前文件夹（“校验_问题清单.xlsx”）")
     add_workers(val, "并行进程数（默认：CPU核数，不超过工作簿数）")
     val.add_argument("--explain", action="store_true",
                      help="列出识别过程：每张表的位置、每行每列对应的标准行列、跳过的内容及原因")
@@ -150,65 +158,124 @@ def print_years(out, years: dict) -> None:
 
 
 def cmd_validate(args) -> int:
-    from ..batch import check_files
     from ..rules.loader import load_pack
 
     out = console()
     err = console(stderr=True)
+    titles: dict[str, str] = {}
     for pack in args.rules or ():
-        load_pack(pack)  # a malformed pack stops here, before any book is read
+        # a malformed pack stops here, before any book is read
+        titles.update({r.id: r.title for r in load_pack(pack)})
     if args.aliases:
         from ..tables.aliases import load
 
         load(args.aliases)  # a malformed alias file stops here too, naming its line
-    books = expand_inputs(args.books)
+    planned = overview.planned_report(args, overview.validate_report(args.books))
+    books = expand_inputs(args.books, skip=[planned, planned.with_suffix(".json")])
     if not books:
         return error(f"没有找到要校验的工作簿（.xlsx、.xlsm、.xls）：{'、'.join(args.books)}")
     previous, index = previous_for(args, books)
+    batch = overview.is_batch(len(books))
+    report = overview.prepare_report(args, planned, batch, books)
     targets = annotate_targets(books, args.annotate, args.force) if args.annotate else {}
     workers = workers_for(args.workers, len(books))
-    status = EXIT_OK
-    results = []
-    with progress(len(books)) as bar:
-        task = bar.add_task("校验", total=len(books))
-        for result in check_files(books, args.rules or (), args.edition, workers, targets.get if targets else None,
-                                  args.aliases, args.explain, previous or (index.by_unit if index else None)):
-            results.append(result)
-            if result.problem:
-                status = EXIT_INPUT
-            elif has_errors(result.findings) and status == EXIT_OK:
-                status = EXIT_FINDINGS
-            bar.advance(task)
-    years = year_report(results, index) if index is not None else None
-    if args.format == "json":
-        written = [str(r.annotated) for r in results if r.annotated]
-        inputs = [{**input_entry(str(r.path), "book", r.findings),
-                   **({"coverage": r.coverage} if r.coverage else {}),
-                   **({"explain": list(r.explain)} if r.explain else {}),
-                   **({"previous": str(r.previous), "carryover_ok": r.carryover_ok} if r.previous else {})}
-                  for r in results]
-        extra = {"years": years} if years is not None else {}
-        print_json(envelope("validate", [f for r in results for f in r.findings], status=status, inputs=inputs,
-                            output=written[0] if len(written) == 1 else (args.annotate if written else None), **extra))
-        return status
-    for r in results:
-        for line in r.explain:
-            out.print(escape(line))
-        if r.usable:
-            render_text(out, r.path, r.findings)
-        if r.aliases:
-            out.print(f"  已使用别名文件：{escape(r.aliases)}")
-        if r.coverage:
-            out.print(f"  {escape(r.coverage)}")
-        if r.problem:
-            err.print(f"[bold red]错误：[/]{r.problem}")
-    if years is not None:
-        print_years(out, years)
-    elif previous is not None and len(results) == 1 and results[0].previous:
-        out.print(f"  已与上年工作簿核对：{escape(results[0].previous.name)}")
+    with contextlib.ExitStack() as stack:
+        sink = stack.enter_context(overview.ReportSink(report, titles)) if report else None
+        status, results, rows, encoded = _check(args, books, targets, workers, sink,
+                                                previous or (index.by_unit if index else None))
+        years = year_report(results, index) if index is not None else None
+        doc = _json_doc(args, results, encoded, years, status) if encoded is not None else {}
+        ov = build(rows, titles) if batch or args.unit or sink else None
+        if args.format == "json":
+            print_json(doc)
+        else:
+            _print(out, err, args, results, ov, batch, years, previous)
+        if sink:
+            with working("正在写出问题清单……"):
+                sink.finish(ov, doc, "各单位校验")
+            if args.format == "text":
+                overview.print_report(out, report)
     written = [r.annotated for r in results if r.annotated]
     if len(written) == 1:
         err.print(f"已写出标注副本：{written[0]}")
     elif written:
         err.print(f"已写出 {len(written)} 份标注副本到 {Path(args.annotate)}")
     return status
+
+
+def _check(args, books, targets, workers, sink, previous):
+    """Check every book; the report (and the JSON) take each book's findings as it comes."""
+    from ..batch import check_files
+
+    status = EXIT_OK
+    results, rows = [], []
+    encoded = Encoded() if args.format == "json" or sink else None
+    with progress(len(books)) as bar:
+        task = bar.add_task("校验", total=len(books))
+        for i, result in enumerate(check_files(books, args.rules or (), args.edition, workers,
+                                               targets.get if targets else None, args.aliases, args.explain,
+                                               previous)):
+            results.append(result)
+            if result.problem:
+                status = EXIT_INPUT
+            elif has_errors(result.findings) and status == EXIT_OK:
+                status = EXIT_FINDINGS
+            row = overview.UnitRow(result.unit or result.path.stem, str(result.path), result.findings,
+                                   problem="" if result.usable else result.problem, index=i)
+            rows.append(row)
+            if encoded is not None:
+                encoded.extend(map(encode_finding, row.findings))
+            if sink:
+                sink.add(row)
+            bar.advance(task)
+    return status, results, rows, encoded
+
+
+def _json_doc(args, results, encoded: Encoded, years: dict | None, status: int) -> dict:
+    written = [str(r.annotated) for r in results if r.annotated]
+    inputs = [{**input_entry(str(r.path), "book", r.findings),
+               **({"coverage": r.coverage} if r.coverage else {}),
+               **({"explain": list(r.explain)} if r.explain else {}),
+               **({"previous": str(r.previous), "carryover_ok": r.carryover_ok} if r.previous else {})}
+              for r in results]
+    extra = {"years": years} if years is not None else {}
+    return envelope("validate", [f for r in results for f in r.findings], status=status, inputs=inputs,
+                    output=written[0] if len(written) == 1 else (args.annotate if written else None),
+                    encoded=encoded, **extra)
+
+
+PROBLEMS_LISTED = 10  # unusable files named on stderr in a batch (all of them are in the report)
+
+
+def _print(out, err, args, results, ov: overview.Overview | None, batch: bool, years: dict | None,
+           previous) -> None:
+    """Every book's findings as before (a few books, or ``--detail``), or the units asked for
+    (``--unit``); then, for a batch, the overview. ``--explain`` prints each book's recognition."""
+    listing = not args.unit and (not batch or args.detail)
+    for r in results:
+        for line in r.explain:
+            out.print(escape(line))
+        if listing and r.usable:
+            render_text(out, r.path, r.findings)
+        if listing or r.explain:
+            if r.aliases:
+                out.print(f"  已使用别名文件：{escape(r.aliases)}")
+            if r.coverage:
+                out.print(f"  {escape(r.coverage)}")
+    if args.unit:
+        overview.print_matching(out, ov, args.unit)
+    problems = [r.problem for r in results if r.problem]
+    listed = problems if not batch else problems[:PROBLEMS_LISTED]
+    for problem in listed:
+        err.print(f"[bold red]错误：[/]{escape(problem)}")
+    if len(problems) > len(listed):
+        err.print(f"……共{len(problems)}个文件无法读取，全部见问题清单。")
+    if years is not None:
+        print_years(out, years)
+    elif previous is not None and len(results) == 1 and results[0].previous:
+        out.print(f"  已与上年工作簿核对：{escape(results[0].previous.name)}")
+    if batch:
+        if args.unit:
+            out.print(f"共 {len(ov.units)} 个工作簿：{overview.tally(ov)}。")
+        else:
+            overview.print_overview(out, ov, noun="工作簿")

@@ -48,7 +48,7 @@ from pytoolkit.errors import PytoolkitError
 from pytoolkit.model import TOOLKIT_MARKER, Book, Sheet, column_letter
 from pytoolkit.narrative.text import SHEET_NAME
 from pytoolkit.render.consolidation import DETAIL_SHEET, EXPLAIN_SHEET, UNITS_SHEET
-from pytoolkit.render.grid import TOOLKIT_NAME, TOOLKIT_NOTE, FormulaText, Grid, Style, coordinate
+from pytoolkit.render.grid import TOOLKIT_NAME, TOOLKIT_NOTE, FormulaText, Grid, StreamRow, Style, coordinate
 from pytoolkit.render.results import RESULT_SHEET
 from pytoolkit.render.sheets import DERIVED_SHEET, DRAFT_SHEET, NARRATIVE_RESULT_SHEET
 
@@ -280,10 +280,12 @@ def paint_sheet(sheet: Any, grid: Grid) -> None:
     if grid.stream is not None:
         first = grid.stream.first_row
         rows.extend([None] * len(grid.stream.styles) for _ in range(len(rows), first - 1))
-        for n, values in enumerate(grid.stream.rows()):
+        for n, row in enumerate(grid.stream.rows()):
+            own = row.styles if isinstance(row, StreamRow) else {}
+            values = row.values if isinstance(row, StreamRow) else row
             rows.append([_cell_value(v) for v in values])
             for c, style in enumerate(grid.stream.styles, 1):
-                styles[(first + n, c)] = (None, style)
+                styles[(first + n, c)] = (None, own.get(c, style))
     write_rows(sheet, (1, 1), rows)
     for r0, c0, r1, c1 in grid.merges:
         sheet.range((r0, c0), (r1, c1)).merge()  # after the values: only the top-left cell holds one

@@ -54,7 +54,7 @@ CHART_SHEET = "分户对比图"
 OWN_SHEETS = (EXPLAIN_SHEET, DETAIL_SHEET, UNITS_SHEET, CHART_SHEET)
 CHART_UNITS = 30
 MAX_LISTED_UNITS = 200  # 汇总说明 lists this many units; all of them are in 分户主要指标
-MAX_LISTED_FINDINGS = 2000
+MAX_LISTED_FINDINGS = 500  # the worst; every finding is in the 问题清单 report of a batch (and its JSON)
 # A page of a wide sheet holds about this many width units (A4 landscape is about 135 at 100%):
 # 分户明细 is split across pages rather than shrunk below about 75%.
 PAGE_UNITS = 180
@@ -174,8 +174,8 @@ def explain_grid(result: ConsolidationResult, findings: Sequence[Finding], *, sh
     if not findings:
         g.box(r - 1, 1, r - 1, width, "没有发现问题。", NOTE)
     elif len(findings) > MAX_LISTED_FINDINGS:
-        g.box(r - 1, 1, r - 1, width, f"……其余{len(findings) - MAX_LISTED_FINDINGS}条见命令行输出（--format json）。",
-              NOTE)
+        g.box(r - 1, 1, r - 1, width, f"……其余{len(findings) - MAX_LISTED_FINDINGS}条见汇总工作簿旁的问题清单"
+              "（“汇总工作簿名_问题清单.xlsx”），或 --format json 的输出。", NOTE)
     # Columns as wide as their texts (within bounds); long texts wrap, and rows grow to fit them.
     least = (6, 10, 16, 16, 40, 13, 13, 13, 12)
     most = (6, 28, 36, 30, 60, 16, 16, 30, 12)

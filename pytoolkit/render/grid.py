@@ -135,18 +135,43 @@ class Chart:
     data_sheet: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class FileLink:
+    """A hyperlink to another file: ``target`` the file's address as the link holds it (relative
+    to the linking workbook's folder, or ``file:///…``) and ``location`` the place in it
+    (``'Sheet'!C12``; "" for the file itself)."""
+
+    target: str
+    location: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamRow:
+    """A streamed row with more than its values: cells styled unlike their column (``styles``,
+    1-based column → one of the stream's ``extra_styles``), hyperlinks (``links``, 1-based
+    column → a :class:`FileLink`, or (sheet, “C7”) of this workbook) and the height its wrapped
+    texts need (points; None: one line)."""
+
+    values: Sequence[object]
+    styles: dict[int, Style] = field(default_factory=dict)
+    links: dict[int, FileLink | tuple[str, str]] = field(default_factory=dict)
+    height: float | None = None
+
+
 @dataclass
 class Stream:
     """Rows too many to hold in memory (分户主要指标 of 10,000 units), produced when painted.
 
     ``rows()`` yields each row's values from ``first_row`` on, in the column order of ``styles``
-    (one style per column). Painters write them one by one; the grid holds only how they look.
+    (one style per column), or a :class:`StreamRow` with its own cell styles (each one of
+    ``extra_styles``) and links. Painters write them one by one; the grid holds only how they look.
     """
 
     first_row: int
     styles: tuple[Style, ...]
-    rows: Callable[[], Iterator[Sequence[object]]]
+    rows: Callable[[], Iterator[Sequence[object] | StreamRow]]
     count: int  # how many rows ``rows()`` yields (for the sheet's dimension and its print area)
+    extra_styles: tuple[Style, ...] = ()
 
 
 @dataclass
@@ -172,6 +197,7 @@ class Grid:
     charts: list[Chart] = field(default_factory=list)
     stream: Stream | None = None
     toolkit: bool = False
+    autofilter: int | None = None  # header row of a filter over every column, down to the last row
 
     # -- writing
     def put(self, row: int, col: int, value: object, style: Style | None = None) -> str:

@@ -393,7 +393,8 @@ def _compare(rule: Rule, ctx: Context, file: str, key: str) -> Finding | None:
     fields = {"actual": _fmt(left, unit), "expected": _fmt(right, unit), "diff": _fmt(diff, unit), "row": key,
               "label": label, "table": rule.id.split(".")[0], "bound": _fmt(bound, unit)}
     located = target.table if target is not None and target.table is not None else None
-    text = _FORMATTER.vformat(rule.message, (), fields) if rule.message else \
+    # str.format_map (C) formats a checked template (check_template) as string.Formatter would
+    text = rule.message.format_map(fields) if rule.message else \
         f"{rule.title}：左边{fields['actual']}，右边{fields['expected']}，相差{fields['diff']}"
     where = f"［{label}］" if key else ""
     location = Location.at(target.cell.ref if target and target.cell else None, file)

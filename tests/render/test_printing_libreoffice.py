@@ -29,9 +29,11 @@ from pytoolkit.io.reader import read_book
 from pytoolkit.narrative import check, from_text
 from pytoolkit.narrative.seed import seed_narrative_text
 from pytoolkit.narrative.writer import draft
+from pytoolkit.overview import UnitRow, build
 from pytoolkit.render.budget import budget_grid
 from pytoolkit.render.consolidation import DETAIL_SHEET, LABEL_COLUMNS, detail_grid, units_grid, workbook_grids
 from pytoolkit.render.explain import explain_sheet
+from pytoolkit.render.findings_report import FINDINGS_SHEET, RULES_SHEET, UNITS_SHEET, report_grids
 from pytoolkit.render.grid import Grid, Style
 from pytoolkit.render.results import result_grid
 from pytoolkit.render.sheets import derived_grid, draft_grid, narrative_result_grid
@@ -146,6 +148,11 @@ def printed(tmp_path_factory, department_files, seed_file) -> dict[str, Printed]
                                             paragraph_cell=lambda line: f"A{line}")])
     d = draft(book)
     add("draft", [draft_grid([d.title, *(t for _, t in d.blocks)])])
+    # the findings report of a batch (问题清单): the seed's findings as three units' (streamed rows, links)
+    rows = [UnitRow(f"单位{i}", str(seed_file), tuple(findings), index=i) for i in range(3)]
+    report = report_grids(build(rows), str(folder), "各单位校验")
+    for grid in report:
+        add(f"report-{grid.name}", [grid])
     short = Grid("行高不够")  # the check's own check: a wrapped text in a row far too short
     short.column_widths([20])
     for r in range(1, 10):
@@ -161,13 +168,14 @@ def printed(tmp_path_factory, department_files, seed_file) -> dict[str, Printed]
 def sheet_keys() -> list[str]:
     return ["sheet-汇总说明", *(f"sheet-{SHEET_NAMES[t.id]}" for t in catalog.PUBLIC_TABLES),
             f"sheet-{DETAIL_SHEET}", "sheet-分户主要指标", "sheet-分户对比图", "wide-detail", "result", "budget",
-            "derived", "narrative", "draft", "explain"]
+            "derived", "narrative", "draft", "explain",
+            *(f"report-{name}" for name in (UNITS_SHEET, FINDINGS_SHEET, RULES_SHEET))]
 
 
 # Pages each sheet may take, for the bundled department (three units, about 250 lines in 分户明细)
 # and the seed; a sheet that is not fitted to the page's width comes out several times as long.
 PAGES = {"sheet-汇总说明": 2, f"sheet-{DETAIL_SHEET}": 12, "sheet-分户对比图": 2, "wide-detail": 24,
-         "derived": 3, "narrative": 4, "draft": 4, "explain": 12}
+         "derived": 3, "narrative": 4, "draft": 4, "explain": 12, f"report-{FINDINGS_SHEET}": 6}
 
 
 @pytest.mark.parametrize("key", sheet_keys())
