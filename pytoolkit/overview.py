@@ -10,17 +10,13 @@ overview; the report workbook (``render.findings_report``) lists every finding b
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
 
-from .findings import Finding, Severity
+from .findings import FAMILIES, Finding, Severity, lookup
+from .rules import finding_ids
 from .tables.catalog import BY_ID
 
-# The families of rule ids that are not rules of a built-in pack, by the first part of the id.
-FAMILY_TITLES = {"book": "工作簿", "derived": "派生数", "X": "表间关系", "XP": "绩效自评表与公开表",
-                 "recognise": "表格识别", "read": "读取", "consolidate": "汇总", "N": "情况说明", "Y": "与上年核对"}
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 VERDICTS = ("无法读取", "有错误", "需核实", "仅有提示", "无问题")  # a unit's state, worst first
 
@@ -96,8 +92,8 @@ def worst_first(row: UnitRow) -> tuple:
     return (row.usable, -errors, -warnings, -infos, row.index)
 
 
-def build(rows: Iterable[UnitRow], titles: Mapping[str, str] | None = None) -> Overview:
-    """The overview of ``rows``; ``titles`` are the titles of rule ids from a user's pack."""
+def build(rows: Iterable[UnitRow]) -> Overview:
+    """The overview of ``rows``: units worst first, rule ids by the units they fired in."""
     units = sorted(rows, key=worst_first)
     totals = Counter()
     per_rule_units: Counter = Counter()
@@ -114,40 +110,23 @@ def build(rows: Iterable[UnitRow], titles: Mapping[str, str] | None = None) -> O
             known = severity.get(f.rule)
             if known is None or _RANK[f.severity] < _RANK[known]:
                 severity[f.rule] = f.severity
-    rules = [RuleCount(rule, rule_title(rule, titles), severity[rule], per_rule_units[rule], per_rule_findings[rule])
+    rules = [RuleCount(rule, rule_title(rule), severity[rule], per_rule_units[rule], per_rule_findings[rule])
              for rule in per_rule_units]
     rules.sort(key=lambda r: (-r.units, -r.findings, _RANK[r.severity], r.rule))
     return Overview(units, rules, {s.value: totals.get(s.value, 0) for s in Severity})
 
 
-def rule_title(rule: str, titles: Mapping[str, str] | None = None) -> str:
-    """The Chinese title of a rule id: from ``titles`` (a user's pack), the built-in pack's
-    title, else the name of its table or family."""
-    title = (titles or {}).get(rule) or _pack_titles().get(rule)
-    if title:
-        return title
+def rule_title(rule: str) -> str:
+    """The Chinese title of a rule id (the registry's, users' packs included), else the name of
+    its table or family. The built-in packs register their ids when loaded; a process that has
+    not loaded them (the main process of a batch, whose workers check the books) loads them here."""
+    info = lookup(rule)
+    if info is None:
+        finding_ids()
+        info = lookup(rule)
+    if info is not None:
+        return info.title
     family = rule.split(".", 1)[0]
-    if family == "Y":  # comparisons with last year's book: titled where they are made
-        from .rules.years import YEAR_RULES
-
-        if rule in YEAR_RULES:
-            return YEAR_RULES[rule][1]
     if family in BY_ID:
         return BY_ID[family].title
-    return FAMILY_TITLES.get(family, "")
-
-
-@cache
-def _pack_titles() -> dict[str, str]:
-    # Only ids and titles: the packs' files read without compiling their checks (which would
-    # cost the main process of a batch a third of a second).
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    packs = resources.files("pytoolkit") / "rules" / "packs"
-    titles: dict[str, str] = {}
-    for pack in sorted(packs.iterdir(), key=lambda p: p.name):
-        if pack.name.endswith(".yaml"):
-            doc = yaml.load(pack.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
-            titles.update({str(r["id"]): str(r["title"]) for r in doc.get("rules", ()) if "id" in r and "title" in r})
-    return titles
+    return FAMILIES.get(family, "")

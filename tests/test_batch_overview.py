@@ -145,15 +145,22 @@ def test_findings_survive_pickling_field_by_field():
     assert back.severity is Severity.WARNING
 
 
-def test_rule_titles_come_from_the_packs_a_users_pack_or_the_family():
+def test_rule_titles_come_from_the_registry_a_users_pack_or_the_family(tmp_path):
+    from pytoolkit.rules import finding_ids
+    from pytoolkit.rules.loader import load_pack
+
     titles = pack_titles()
     assert titles and all(rule_title(rule) == title for rule, title in titles.items())
-    assert rule_title("MY.own", {"MY.own": "自定义规则"}) == "自定义规则"
-    assert rule_title("recognise.no_unit") == "表格识别"
-    assert rule_title("T3.no_such_rule") == "支出决算表"
-    from pytoolkit.rules.years import YEAR_RULES
-
-    assert YEAR_RULES and all(rule_title(rule) == title for rule, (_, title, _) in YEAR_RULES.items())
+    registered = finding_ids()
+    assert len(registered) > len(titles) and all(rule_title(i.id) == i.title for i in registered)
+    assert rule_title("recognise.no_unit") and rule_title("recognise.no_unit") != "表格识别"
+    pack = tmp_path / "本地规则.yaml"
+    pack.write_text("rules:\n  - id: MY.own\n    title: 本地自定义规则\n    severity: warning\n"
+                    "    check: T1[收入总计].决算数 == T1[支出总计].决算数\n", encoding="utf-8")
+    load_pack(pack)
+    assert rule_title("MY.own") == "本地自定义规则"
+    assert rule_title("T3.no_such_rule") == "支出决算表"  # unregistered: its table's name
+    assert rule_title("zz.unknown") == ""
 
 
 # -- validate: the overview on screen ------------------------------------------------------------
@@ -168,7 +175,7 @@ def test_validate_batch_prints_the_overview_not_every_finding(units, reference, 
     # one row per unit, worst first (errors, then 核实, then 提示; file order among equals)
     table = [line for line in out.splitlines() if line.startswith("│") and ".xlsx" in line]
     shown = [re.search(r"(\d\d_单位.\.xlsx)", line).group(1) for line in table]
-    by_file = {b["file"]: b["summary"] for b in reference["books"]}
+    by_file = {b["file"]: b["summary"] for b in reference["inputs"]}
     expected = sorted(by_file, key=lambda f: (-by_file[f]["error"], -by_file[f]["warning"], -by_file[f]["info"], f))
     assert shown == [Path(f).name for f in expected]
     for line in table:

@@ -478,7 +478,9 @@ def test_gbk_process_batch_overview_and_report(files, emoji_unit, tmp_path):
     assert "示例单位😀䶮" in names
     run = _gbk_process(["validate", folder, "--format", "json", "--report", tmp_path / "另一份.xlsx"], tmp_path)
     doc = json.loads(run.out)
-    assert any(b["file"].endswith("单位😀.xlsx") for b in doc["books"])  # lossless: JSON escapes
+    assert any(b["file"].endswith("单位😀.xlsx") for b in doc["inputs"])  # lossless: JSON escapes
+    # a fresh process whose workers load the rule packs: every finding still has its title
+    assert doc["findings"] and all(f["title"] for f in doc["findings"])
     assert json.loads((tmp_path / "另一份.json").read_text(encoding="utf-8")) == doc
 
 

@@ -78,6 +78,10 @@ def cmd_consolidate(args) -> int:
     with contextlib.ExitStack() as stack:
         sink = stack.enter_context(overview.ReportSink(report)) if report else None
         encoded: dict[int, list[str]] | None = {} if args.format == "json" or sink else None
+        if encoded is not None:
+            from ..rules import finding_ids
+
+            finding_ids()  # the rule ids' titles in the JSON: the workers, not this process, load the packs
 
         def on_unit(unit, items) -> None:
             # each unit's rows in the report and its findings' JSON, while the others are read

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 from rich.console import Console
@@ -95,13 +95,13 @@ class ReportSink:
     other units are still being checked (each unit's rows together, in the order added); ``finish``
     adds the sheets that need every unit (单位概览 worst first, 规则统计) and writes both files."""
 
-    def __init__(self, files: tuple[Path, Path], titles: Mapping[str, str] | None = None) -> None:
+    def __init__(self, files: tuple[Path, Path]) -> None:
         from ..io.paint import PaintedRows
         from ..render.findings_report import FINDINGS_SHEET, empty_grids
 
         self.files = files
         self.folder = str(files[0].parent)
-        self.titles = titles
+        self.titles: dict[str, str] = {}  # rule id → title, looked up once
         self.rows = PaintedRows(empty_grids(self.folder, ""), FINDINGS_SHEET)
         self.first: dict[int, int] = {}  # unit index → its first row in 问题清单
 
@@ -139,10 +139,9 @@ class ReportSink:
         self.rows.close()
 
 
-def write_report(files: tuple[Path, Path], overview: Overview, doc: dict, subject: str,
-                 titles: Mapping[str, str] | None = None) -> None:
+def write_report(files: tuple[Path, Path], overview: Overview, doc: dict, subject: str) -> None:
     """The report of a batch whose units are all known (in input order into 问题清单)."""
-    with ReportSink(files, titles) as sink:
+    with ReportSink(files) as sink:
         for row in sorted(overview.units, key=lambda u: u.index):
             sink.add(row)
         sink.finish(overview, doc, subject)

@@ -162,10 +162,8 @@ def cmd_validate(args) -> int:
 
     out = console()
     err = console(stderr=True)
-    titles: dict[str, str] = {}
     for pack in args.rules or ():
-        # a malformed pack stops here, before any book is read
-        titles.update({r.id: r.title for r in load_pack(pack)})
+        load_pack(pack)  # a malformed pack stops here, before any book is read (its ids registered)
     if args.aliases:
         from ..tables.aliases import load
 
@@ -180,12 +178,12 @@ def cmd_validate(args) -> int:
     targets = annotate_targets(books, args.annotate, args.force) if args.annotate else {}
     workers = workers_for(args.workers, len(books))
     with contextlib.ExitStack() as stack:
-        sink = stack.enter_context(overview.ReportSink(report, titles)) if report else None
+        sink = stack.enter_context(overview.ReportSink(report)) if report else None
         status, results, rows, encoded = _check(args, books, targets, workers, sink,
                                                 previous or (index.by_unit if index else None))
         years = year_report(results, index) if index is not None else None
         doc = _json_doc(args, results, encoded, years, status) if encoded is not None else {}
-        ov = build(rows, titles) if batch or args.unit or sink else None
+        ov = build(rows) if batch or args.unit or sink else None
         if args.format == "json":
             print_json(doc)
         else:
@@ -210,6 +208,10 @@ def _check(args, books, targets, workers, sink, previous):
     status = EXIT_OK
     results, rows = [], []
     encoded = Encoded() if args.format == "json" or sink else None
+    if encoded is not None:
+        from ..rules import finding_ids
+
+        finding_ids()  # the rule ids' titles in the JSON: the workers, not this process, load the packs
     with progress(len(books)) as bar:
         task = bar.add_task("校验", total=len(books))
         for i, result in enumerate(check_files(books, args.rules or (), args.edition, workers,

@@ -26,8 +26,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from functools import lru_cache
 
-from ..findings import Finding, Severity
-from ..overview import FAMILY_TITLES, VERDICTS, Overview, UnitRow, build, file_name, rule_title
+from ..findings import FAMILIES, Finding, Severity
+from ..overview import VERDICTS, Overview, UnitRow, build, file_name, rule_title
 from ..tables.catalog import BY_ID
 from .grid import FileLink, Grid, Stream, StreamRow, line_height_for
 from .look import AMOUNT, CENTER, HEAD, LINK, NOTE, TEXT, TITLE, WRAP, report_page, severity_style
@@ -44,7 +44,7 @@ def report_grids(overview: Overview, report_folder: str, subject: str, first: Ma
     ``first``: where each unit's first finding is in 问题清单 when its rows were painted as they
     came (``finding_rows``); by default the units' findings follow each other in input order."""
     rows = dict(first) if first is not None else first_rows(overview.units)
-    titles = {r.rule: r.title for r in overview.rules}
+    titles = {r.rule: r.title for r in overview.rules}  # looked up once per rule, not per finding
     verdicts = overview.verdicts()
     t = overview.totals
     tally = f"错误{t.get('error', 0)}条，核实{t.get('warning', 0)}条，提示{t.get('info', 0)}条"
@@ -164,10 +164,11 @@ def _unit_rows(overview: Overview, folder: str, rows: dict[int, int]) -> Iterato
         yield StreamRow(values, links=links, height=row_height(values, _UNIT_WRAPPED))
 
 
-def finding_rows(u: UnitRow, first: int, folder: str, titles: Mapping[str, str] | None = None
+def finding_rows(u: UnitRow, first: int, folder: str, titles: dict[str, str] | None = None
                  ) -> Iterator[StreamRow]:
-    """The 问题清单 rows of one unit's findings, the first at row ``first``; ``titles`` are the
-    titles of a user's rule ids."""
+    """The 问题清单 rows of one unit's findings, the first at row ``first``; ``titles`` caches the
+    rule ids' titles (filled as they are looked up)."""
+    titles = {} if titles is None else titles
     target = link_target(u.file, folder) if u.file else ""
     name, file = u.name, file_name(u.file)
     for n, f in enumerate(u.findings, start=first - HEADER_ROW):
@@ -176,7 +177,10 @@ def finding_rows(u: UnitRow, first: int, folder: str, titles: Mapping[str, str] 
         amounts = (f.expected, f.actual, f.difference)
         if f.unit == "元" and f.expected is not None:  # as the message has them: a 0.01 元 break is not 0.00 万元
             amounts = tuple(None if a is None else a * _YUAN for a in amounts)
-        values = (n, name, file, _LABELS[f.severity], f.rule, rule_title(f.rule, titles), _table_title(f),
+        title = titles.get(f.rule)
+        if title is None:
+            title = titles[f.rule] = rule_title(f.rule)
+        values = (n, name, file, _LABELS[f.severity], f.rule, title, _table_title(f),
                   str(loc) or None, f.message, *amounts, f.unit if f.expected is not None else None)
         yield StreamRow(values, {4: SEVERITY_STYLES[_RANK[f.severity]]}, links,
                         row_height(values, _FINDING_WRAPPED, _MESSAGE))
@@ -200,7 +204,7 @@ def _rule_rows(overview: Overview) -> Iterator[StreamRow]:
 def _table_title(f: Finding) -> str | None:
     if f.table in BY_ID:
         return BY_ID[f.table].title
-    return FAMILY_TITLES.get(f.table or f.rule.split(".", 1)[0]) or None
+    return FAMILIES.get(f.table or f.rule.split(".", 1)[0]) or None
 
 
 # -- links --------------------------------------------------------------------------------------
