@@ -451,3 +451,15 @@ def test_progress_is_quiet_when_stderr_is_not_a_terminal(monkeypatch):
     bar = common.progress(100)
     assert not bar.disable
     assert any("TimeRemaining" in type(c).__name__ for c in bar.columns)
+
+
+def test_a_folder_expands_in_the_order_explorer_shows(tmp_path):
+    """单位2 before 单位10, folder by folder, case ignored; lock and hidden files left out."""
+    names = ["单位10.xlsx", "单位2.xlsx", "单位1.xlsx", "b/单位3.xlsx", "a/单位20.xlsx", "a/单位3.xlsx",
+             "B 表.xlsx", "a 表.xlsx", "~$单位1.xlsx", ".单位0.xlsx", "说明.txt"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"")
+    got = [p.relative_to(tmp_path).as_posix() for p in common.expand_inputs([tmp_path])]
+    assert got == ["a/单位3.xlsx", "a/单位20.xlsx", "a 表.xlsx", "b/单位3.xlsx", "B 表.xlsx",
+                   "单位1.xlsx", "单位2.xlsx", "单位10.xlsx"]

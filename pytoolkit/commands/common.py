@@ -206,7 +206,8 @@ codecs.register_error(_JSON_ESCAPES, _json_escape)
 
 # -- inputs ------------------------------------------------------------------------------------
 def expand_inputs(items: Iterable[str | Path], skip: Iterable[Path] = ()) -> list[Path]:
-    """Files as given; folders expand to the workbooks inside (sorted). Inside a folder, Excel's
+    """Files as given; folders expand to the workbooks inside, in the order Windows Explorer shows
+    them (单位2 before 单位10: ``natural_key``). Inside a folder, Excel's
     lock files (``~$…``), hidden and temporary files (``.…``) and the paths in ``skip`` (this
     run's outputs) are left out."""
     skipped = {_key(p) for p in skip}
@@ -215,12 +216,24 @@ def expand_inputs(items: Iterable[str | Path], skip: Iterable[Path] = ()) -> lis
         p = Path(item)
         if p.is_dir():
             out.extend(sorted(
-                q for q in p.rglob("*")
-                if q.suffix.lower() in WORKBOOK_SUFFIXES and not q.name.startswith(("~$", "."))
-                and q.is_file() and _key(q) not in skipped))
+                (q for q in p.rglob("*")
+                 if q.suffix.lower() in WORKBOOK_SUFFIXES and not q.name.startswith(("~$", "."))
+                 and q.is_file() and _key(q) not in skipped),
+                key=lambda q, p=p: natural_key(q.relative_to(p))))
         else:
             out.append(p)
     return out
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(path: Path) -> tuple:
+    """Sort key of a relative path: folder by folder, runs of digits compared as numbers, case
+    ignored (单位2.xlsx before 单位10.xlsx, as Explorer lists them)."""
+    return tuple(
+        tuple(int(t) if i % 2 else t.casefold() for i, t in enumerate(_DIGITS.split(part)))
+        for part in path.parts)
 
 
 def _key(path: Path) -> str:
