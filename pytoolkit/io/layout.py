@@ -120,6 +120,7 @@ def write_cover(ws: Worksheet, unit_name: str, year: int, money_unit: str = "万
     year_cell = g.put(4, 2, year, _COVER_TEXT)
     g.put(5, 1, f"单位：{money_unit}", _COVER_TEXT)
     g.column_widths([14, 48])
+    g.page = Page(fit_width=1, fit_height=1, center=True)  # one A4 page, landscape like the tables
     if editable:
         protect(g, (), (name_cell, year_cell))
         g.validations.append(Validation(cells=(year_cell,), type="whole", formula1="2000", formula2="2099",

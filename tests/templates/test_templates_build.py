@@ -161,6 +161,9 @@ def test_print_settings(saved, name):
             continue  # one-page forms with several header blocks: nothing to repeat
         h0, h1 = lay.header_rows
         assert ws.print_title_rows == f"${h0}:${h1}"
+    for ws in wb.worksheets:  # the 封面 and the 填表说明 too
+        assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9, ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and int(ws.page_setup.fitToWidth) == 1, ws.title
 
 
 def test_coded_total_sums_class_rows(saved):
