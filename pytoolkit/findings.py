@@ -82,8 +82,10 @@ class Finding:
 
     ``table`` is the standard table the finding is about, as a catalog id (T1…T9, PE, PP): the
     table of the located cell for a relation between tables. It is "" when the finding concerns
-    no single table (a file, a workbook, a 情况说明, the consolidation as a whole). What a finding
-    is grouped under for display is ``group`` (the table, else the family of its rule id).
+    no single table (a file, a workbook, a 情况说明, the consolidation as a whole), never anything
+    else. ``group`` is the family of checks a finding is shown apart under: "N" (情况说明) for the
+    narrative checks, "Y" (与上年核对) for this year's book against last year's, else "". What a
+    finding is shown under (``section``) is its group, else its table, else the family of its id.
     ``related`` names the further cells involved (“收入决算表!C7”), the operands of a sum.
     """
 
@@ -98,11 +100,12 @@ class Finding:
     # The money unit the message prints its figures in: the table's own (元 books read 元). The
     # ``expected``/``actual`` values are always 万元, as in JSON.
     unit: str = "万元"
+    group: str = ""  # "N", "Y" or "" (see the class docstring)
 
     def __reduce__(self):
         # A plain tuple and the severity's value: about half the time of the default pickling.
         return _finding, (self.rule, self.severity.value, self.message, self.location, self.expected, self.actual,
-                          self.table, self.related, self.unit)
+                          self.table, self.related, self.unit, self.group)
 
     @property
     def difference(self) -> Decimal | None:
@@ -116,9 +119,9 @@ class Finding:
         return self.rule.split(".", 1)[0]
 
     @property
-    def group(self) -> str:
-        """What to group the finding under when showing it: its table, else its family."""
-        return self.table or self.family
+    def section(self) -> str:
+        """What to show the finding under: its group (N, Y), else its table, else its family."""
+        return self.group or self.table or self.family
 
     @property
     def title(self) -> str:
@@ -140,6 +143,7 @@ class Finding:
             "actual": _number(self.actual),
             "difference": _number(self.difference),
             "unit": self.unit,
+            "group": self.group,
         }
 
 
@@ -149,8 +153,8 @@ def _number(value: Decimal | None) -> str | None:
 _SEVERITIES = {s.value: s for s in Severity}
 
 
-def _finding(rule, severity, message, location, expected, actual, table, related, unit) -> Finding:
-    return Finding(rule, _SEVERITIES[severity], message, location, expected, actual, table, related, unit)
+def _finding(rule, severity, message, location, expected, actual, table, related, unit, group) -> Finding:
+    return Finding(rule, _SEVERITIES[severity], message, location, expected, actual, table, related, unit, group)
 
 
 def summary(findings: Iterable[Finding]) -> dict[str, int]:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 BOOK_COLUMNS = ("unit", "year", "table", "code", "line", "label", "column", "value", "sheet", "cell")
 FINDING_COLUMNS = ("rule", "severity", "title", "message", "file", "sheet", "cell", "line", "text", "table",
-                   "related", "expected", "actual", "difference")
+                   "group", "related", "expected", "actual", "difference")
 DETAIL_COLUMNS = ("unit", "source", "table", "line", "label", "column", "value")
 SUMMARY_UNIT = "汇总"
 
@@ -58,7 +58,7 @@ def findings_frame(findings: Iterable[Finding]) -> pd.DataFrame:
     for f in findings:
         loc = f.location
         rows.append((f.rule, f.severity.value, f.title, f.message, loc.file, loc.sheet, loc.cell, loc.line,
-                     loc.text, f.table, f.related, f.expected, f.actual, f.difference))
+                     loc.text, f.table, f.group, f.related, f.expected, f.actual, f.difference))
     frame = pd.DataFrame.from_records(rows, columns=list(FINDING_COLUMNS))
     return frame.astype({"expected": object, "actual": object, "difference": object, "line": "Int64"})
 

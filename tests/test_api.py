@@ -61,7 +61,7 @@ def test_frames_keep_exact_decimals(seed):
     assert t1["收入总计"] == t1["支出总计"]
     findings = pytoolkit.findings_frame(pytoolkit.validate(book))
     assert list(findings.columns) == ["rule", "severity", "title", "message", "file", "sheet", "cell", "line",
-                                      "text", "table", "related", "expected", "actual", "difference"]
+                                      "text", "table", "group", "related", "expected", "actual", "difference"]
     assert all(isinstance(v, Decimal) for v in findings["difference"])
     assert pytoolkit.findings_frame([]).empty
 

@@ -136,7 +136,8 @@ def test_findings_survive_pickling_field_by_field():
 
     samples = {"rule": "T1.balance", "severity": Severity.WARNING, "message": "问题",
                "location": Location("a.xlsx", "表", "C7", 3, "原文"), "expected": Decimal("1.50"),
-               "actual": Decimal("-2"), "table": "T1", "related": ("表!C8",), "unit": "元"}
+               "actual": Decimal("-2"), "table": "T1", "related": ("表!C8",), "unit": "元",
+               "group": "Y"}
     fields = [f.name for f in dataclasses.fields(Finding)]
     assert set(fields) == set(samples), "a new Finding field: pickle it in Finding.__reduce__ and list it here"
     f = Finding(**samples)

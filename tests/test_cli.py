@@ -31,7 +31,7 @@ from pytoolkit.samples.data import DEPARTMENT, SEED
 CJK = re.compile(r"[\u4e00-\u9fff]")
 XP_ERRORS = {"XP.general_budget", "XP.gov_fund", "XP.sangong", "XP.reception"}
 FINDING_KEYS = {"rule", "severity", "title", "message", "location", "table", "related", "expected", "actual",
-                "difference", "unit"}
+                "difference", "unit", "group"}
 
 
 def sha256(path: Path) -> str:

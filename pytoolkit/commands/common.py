@@ -341,8 +341,9 @@ def workers_for(requested: int | None, items: int) -> int:
 
 # -- findings as text --------------------------------------------------------------------------
 def render_text(out: Console, path: Path, findings: list[Finding], title: str | None = None) -> None:
-    """One book's findings, grouped by table: location, message, numbers and the rule id; headed
-    by ``title`` or the book's file name.
+    """One book's findings, grouped by ``Finding.section`` (情况说明, 与上年核对, else the table,
+    else the id's family): location, message, numbers and the rule id; headed by ``title`` or the
+    book's file name.
 
     Printed in one call per book; to a file or a pipe (no colours to draw) the lines are written
     straight to the stream, since rich's rendering of each line would cost more than checking the
@@ -354,10 +355,10 @@ def render_text(out: Console, path: Path, findings: list[Finding], title: str | 
     lines = [f"{name}：错误 {counts['error']} 条，核实 {counts['warning']} 条，提示 {counts['info']} 条"]
     groups: dict[str, list[Finding]] = defaultdict(list)
     for f in findings:
-        groups[f.group].append(f)
-    for table_id, items in groups.items():
-        heading = BY_ID[table_id].title if table_id in BY_ID else FAMILIES.get(table_id, table_id)
-        head = f"{table_id + ' ' if table_id in BY_ID else ''}{heading}"
+        groups[f.section].append(f)
+    for section, items in groups.items():
+        heading = BY_ID[section].title if section in BY_ID else FAMILIES.get(section, section)
+        head = f"{section + ' ' if section in BY_ID else ''}{heading}"
         lines.append(f"  {head}" if plain else f"  [bold]{escape(head)}[/bold]")
         for f in items:
             nums = ""

@@ -202,9 +202,12 @@ def _rule_rows(overview: Overview) -> Iterator[StreamRow]:
 
 
 def _table_title(f: Finding) -> str | None:
+    """The 表 column: 情况说明 or 与上年核对 for those checks, else the table, else the id's family."""
+    if f.group:
+        return FAMILIES.get(f.group) or None
     if f.table in BY_ID:
         return BY_ID[f.table].title
-    return FAMILIES.get(f.table or f.rule.split(".", 1)[0]) or None
+    return FAMILIES.get(f.family) or None
 
 
 # -- links --------------------------------------------------------------------------------------
