@@ -1,11 +1,18 @@
 """Core layer: the one registry of check functions, shared by the rule packs and the narrative
 checks, and the context every check reads a book through.
 
-A check function is registered under a name in a family: ``"rules"`` (called by a pack rule's
-``function: name``, as ``fn(ctx, rule, file, **args)``) or ``"narrative"`` (run in order on every
-情况说明, as ``fn(ctx)``). Each registration carries a one-line Chinese explanation (what
-``pytoolkit rules list`` prints for a pack rule that calls it) and, where the check emits ids of
-its own rather than its rule's, the ids it emits (each registered in ``pytoolkit.findings``).
+A check function is registered under a name in a family:
+
+- ``"rules"``: called by a pack rule's ``function: name``, as ``fn(ctx, rule, file, **args)`` with
+  a ``rules.engine.RuleContext``; its findings carry the calling rule's id;
+- ``"narrative"``: run on every 情况说明, as ``fn(ctx)`` with a ``narrative.context.NarrativeContext``;
+- ``"years"``: run on this year's book against last year's (``validate --previous``), as
+  ``fn(ctx)`` with a ``rules.years.YearContext``.
+
+Checks of a family run in registration order (``run``), which is import order: deterministic.
+Each registration carries a one-line Chinese explanation and, for the checks that emit ids of
+their own rather than their rule's, the ids they emit (each registered in ``pytoolkit.findings``);
+``pytoolkit rules list`` prints them (``all_checks`` imports every module that registers).
 
 ``collect`` is the one collector (pandera's lazy mode, beancount's loader): it runs every check,
 keeps every finding, and turns a check that crashes into an error finding so the others still run.
@@ -23,7 +30,7 @@ from .model import Book, Table
 @dataclass(frozen=True, slots=True)
 class CheckFunction:
     name: str
-    family: str  # "rules" | "narrative"
+    family: str  # "rules" | "narrative" | "years"
     fn: Callable[..., Iterable[Finding]]
     explanation: str  # one line, Chinese
     emits: tuple[str, ...] = ()  # finding ids of its own (a pack check emits its rule's id instead)
@@ -53,8 +60,33 @@ class CheckRegistry:
     def names(self, family: str) -> list[str]:
         return [c.name for c in self.of(family)]
 
+    def run(self, family: str, ctx: BookContext, on_crash: Callable[[CheckFunction, Exception], Finding]
+            ) -> list[Finding]:
+        """Every finding of every check of ``family`` on ``ctx``, in registration order; a check
+        that raises gives ``on_crash(check, exc)`` and the others still run (``collect``)."""
+        return collect(((lambda c=c: c.fn(ctx)), (lambda exc, c=c: on_crash(c, exc))) for c in self.of(family))
+
 
 CHECKS = CheckRegistry()
+
+# The families of check functions and what ``pytoolkit rules list`` calls them.
+CHECK_FAMILIES: dict[str, str] = {
+    "rules": "规则文件调用的检查函数",
+    "narrative": "情况说明的检查",
+    "years": "与上年核对的检查",
+}
+# The modules whose import registers the built-in checks.
+_CHECK_MODULES = ("pytoolkit.rules.checks", "pytoolkit.narrative.checks", "pytoolkit.rules.years")
+
+
+def all_checks() -> list[CheckFunction]:
+    """Every built-in check function (their modules imported), by family, each family in
+    registration order."""
+    from importlib import import_module
+
+    for module in _CHECK_MODULES:
+        import_module(module)
+    return [c for family in CHECK_FAMILIES for c in CHECKS.of(family)]
 
 
 class BookContext:

@@ -59,20 +59,32 @@ def _users_ids_do_not_leak():
 # the narrative seed, consolidation) records its id; at the end of the session an id that is not in the
 # registry (pytoolkit.findings, the built-in packs loaded) fails the run. Worker processes are not
 # seen; the same ids are emitted in-process by the single-worker tests.
+# The same hook records a Finding whose ``table`` is neither "" nor a catalog table id (what a
+# finding is shown under apart from the tables is its ``group``).
 EMITTED: dict[str, str] = {}
+BAD_TABLES: dict[tuple[str, str], str] = {}
+_TABLE_ARG = 5  # the position of ``table`` after ``rule`` in Finding(rule, severity, message, ...)
+_GROUP_ARG = 8  # and of ``group``
 
 
 def _record_findings() -> None:
     from pytoolkit import findings
+    from pytoolkit.tables.catalog import BY_ID
 
     init = findings.Finding.__init__
     if getattr(init, "records_ids", False):
         return
+    tables = {"", *BY_ID}
 
     def recording_init(self, rule, *args, **kwargs):
         # What the package emits; a test may build a Finding with an id of its own as a fixture.
         if sys._getframe(1).f_globals.get("__name__", "").startswith("pytoolkit"):
-            EMITTED.setdefault(rule, kwargs.get("message", args[1] if len(args) > 1 else ""))
+            message = kwargs.get("message", args[1] if len(args) > 1 else "")
+            EMITTED.setdefault(rule, message)
+            table = kwargs.get("table", args[_TABLE_ARG] if len(args) > _TABLE_ARG else "")
+            group = kwargs.get("group", args[_GROUP_ARG] if len(args) > _GROUP_ARG else "")
+            if table not in tables or group not in ("", "N", "Y"):
+                BAD_TABLES.setdefault((rule, f"table={table!r} group={group!r}"), message)
         init(self, rule, *args, **kwargs)
 
     recording_init.records_ids = True
@@ -91,10 +103,17 @@ def pytest_sessionfinish(session, exitstatus):
 
     finding_ids()
     missing = {rule: message for rule, message in EMITTED.items() if lookup(rule) is None and rule not in USERS_IDS}
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if missing:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         lines = [f"  {rule}: {message[:60]}" for rule, message in sorted(missing.items())]
         text = "finding ids emitted but not registered (pytoolkit/fixed_ids.py or a pack):\n" + "\n".join(lines)
+        if reporter is not None:
+            reporter.write_line(text, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    if BAD_TABLES:
+        lines = [f"  {rule} {what}: {message[:60]}" for (rule, what), message in sorted(BAD_TABLES.items())]
+        text = ("findings emitted with a table that is not \"\" or a catalog table id, or an unknown group:\n"
+                + "\n".join(lines))
         if reporter is not None:
             reporter.write_line(text, red=True)
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -136,6 +136,22 @@ def test_narrative_check_of_an_unusable_text(capsys, tmp_path):
     assert f["rule"] == "read.unusable" and f["location"] == {"file": "nope.txt"}
 
 
+def test_validate_previous(folder, capsys):
+    # Another unit's book as “last year's”: year-to-year findings, each shown under 与上年核对 and
+    # pointing at a catalog table (or none).
+    code, doc = run_json(capsys, "validate", folder / "seed.xlsx", "--previous", folder / "unit1.xlsx")
+    years = [f for f in doc["findings"] if f["rule"].startswith("Y.")]
+    assert years and all(f["group"] == "Y" for f in years)
+    assert {f["table"] for f in years} - {""} and all(f["group"] == "" for f in doc["findings"] if f not in years)
+
+
+def test_the_schema_names_every_catalog_table():
+    from pytoolkit.tables.catalog import BY_ID
+
+    table = json_schema()["$defs"]["finding"]["properties"]["table"]
+    assert table["enum"] == ["", *BY_ID]
+
+
 def test_rules_list(capsys):
     code, doc = run_json(capsys, "rules", "list")
     assert code == 0 and doc["command"] == "rules list" and len(doc["ids"]) > 100

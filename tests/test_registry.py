@@ -108,13 +108,26 @@ def test_a_user_pack_registers_its_ids_beside_the_toolkits(tmp_path, monkeypatch
     assert "T1.my_check" in {i.id for i in finding_ids(include_user=True)}
 
 
-def test_one_check_registry_serves_the_rule_packs():
+def test_one_check_registry_serves_the_rule_packs_the_narrative_and_the_years():
+    from pytoolkit.checking import CHECK_FAMILIES, all_checks
     from pytoolkit.rules.loader import BUILTIN, builtin_pack
 
+    checks = all_checks()
+    assert {c.family for c in checks} == set(CHECK_FAMILIES)
     functions = {r.function for name in BUILTIN for r in builtin_pack(name) if r.function}
     assert functions <= set(CHECKS.names("rules"))
-    for check in CHECKS.of("rules"):
-        assert CJK.search(check.explanation), check.name
+    for check in checks:
+        assert CJK.search(check.explanation) and "\n" not in check.explanation, check.name
+        assert all(lookup(rule) is not None for rule in check.emits), check.name
+        # A function of the packs emits its calling rule's id; the others name theirs.
+        assert bool(check.emits) == (check.family != "rules"), check.name
+    # No list of checks beside the registry: the narrative and year modules keep none of their own.
+    import pytoolkit.narrative.checks
+    import pytoolkit.narrative.context
+    import pytoolkit.rules.years
+
+    for module in (pytoolkit.narrative.checks, pytoolkit.narrative.context, pytoolkit.rules.years):
+        assert not hasattr(module, "CHECKS") or module.CHECKS is CHECKS, module.__name__
 
 
 def _emitted_by_the_samples(tmp_path: Path) -> dict[str, Finding]:

@@ -22,7 +22,7 @@ from .binding import part_of, wan
 from .claims import Claim, find_key
 from .context import (
     TABLE_SCOPES,
-    Context,
+    NarrativeContext,
     finding,
     narrative_check,
     rate_after,
@@ -152,8 +152,9 @@ def _emit_once(seen: set, key: tuple) -> bool:
     return True
 
 
-@narrative_check("table_amounts")
-def check_table_amounts(ctx: Context) -> Iterator[Finding]:
+@narrative_check("table_amounts", "文中金额应与公开表中同一项目的金额一致。",
+                 ("N.table.amount",))
+def check_table_amounts(ctx: NarrativeContext) -> Iterator[Finding]:
     if ctx.book is None:
         return
     seen: set = set()
@@ -192,8 +193,9 @@ def _prior_cells(book: Book, key: str, scope: str) -> tuple[Decimal | None, Deci
     return _cell(t, *now), _cell(t, *prev), desc
 
 
-@narrative_check("table_changes")
-def check_table_changes(ctx: Context) -> Iterator[Finding]:
+@narrative_check("table_changes", "文中“比上年增加/减少”的金额和增减率应与本年报表的本年数、上年数算出的一致。",
+                 ("N.table.change", "N.table.percent", "N.truncated"))
+def check_table_changes(ctx: NarrativeContext) -> Iterator[Finding]:
     if ctx.book is None:
         return
     for ex, d in ctx.claims():
@@ -216,8 +218,9 @@ def check_table_changes(ctx: Context) -> Iterator[Finding]:
                           f"{'（截断而非四舍五入）' if rule == 'N.truncated' else ''}。", ex, r, abs(ch.rate), r.value)
 
 
-@narrative_check("table_percents")
-def check_table_percents(ctx: Context) -> Iterator[Finding]:
+@narrative_check("table_percents", "文中占比、完成预算百分比按公开表中相应金额重新计算应一致，四舍五入而非截断。",
+                 ("N.table.percent", "N.truncated", "N.zero_base"))
+def check_table_percents(ctx: NarrativeContext) -> Iterator[Finding]:
     """A share or completion rate recomputed from the table cells of the figures it is bound to."""
     if ctx.book is None:
         return
@@ -277,8 +280,9 @@ def _pe_row(book: Book):
     return pe, row
 
 
-@narrative_check("pe")
-def check_pe(ctx: Context) -> Iterator[Finding]:
+@narrative_check("pe", "文中收支、“三公”经费等决算数应与整体支出绩效自评表一致。",
+                 ("N.pe",))
+def check_pe(ctx: NarrativeContext) -> Iterator[Finding]:
     if ctx.book is None:
         return
     pe, row = _pe_row(ctx.book)
@@ -319,8 +323,9 @@ def _same_name(a: str, b: str) -> bool:
 _PROJECT = re.compile(r"项目“([^”]{2,60})”实际支出")
 
 
-@narrative_check("pp")
-def check_pp(ctx: Context) -> Iterator[Finding]:
+@narrative_check("pp", "文中项目的实际支出及所列项目支出明细之和应与项目支出绩效自评表一致。",
+                 ("N.pp",))
+def check_pp(ctx: NarrativeContext) -> Iterator[Finding]:
     if ctx.book is None:
         return
     forms = {getattr(t.fields.get("项目名称"), "raw", None): t for t in ctx.book.all("PP")}
@@ -356,8 +361,9 @@ def check_pp(ctx: Context) -> Iterator[Finding]:
 
 
 
-@narrative_check("table_grade")
-def check_book_grades(ctx: Context) -> Iterator[Finding]:
+@narrative_check("table_grade", "文中绩效自评得分应与绩效自评表的综合得分一致。",
+                 ("N.grade",))
+def check_book_grades(ctx: NarrativeContext) -> Iterator[Finding]:
     if ctx.book is None:
         return
     for ex in ctx.extractions:

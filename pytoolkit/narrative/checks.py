@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
+from ..checking import CHECKS, CheckFunction
 from ..findings import Finding, Location, Severity
 from ..metrics import format_amount, format_percent, format_wan, grade, round_half_up
 from ..model import Book
@@ -37,12 +38,11 @@ from . import years as _years  # noqa: F401  (registers the checks against last 
 from .binding import Group, Reading, list_starts, part_of, wan
 from .claims import Claim, Extraction, extract, find_key, levels_of
 from .context import (
-    CHECKS,
     GROUP,
     RULES,
     SANGONG,
     TABLE_SCOPES,
-    Context,
+    NarrativeContext,
     bounds,
     consistent,
     finding,
@@ -55,7 +55,7 @@ from .context import (
 )
 from .text import Document
 
-__all__ = ["CHECKS", "RULES", "Context", "check", "judge"]
+__all__ = ["RULES", "NarrativeContext", "check", "judge"]
 
 
 def _exact_wan(x: Decimal) -> str:
@@ -146,8 +146,10 @@ def judge(r: Reading) -> Verdict:
     return Verdict(False, _RULE[r.relation], expected, msg)
 
 
-@narrative_check("derived")
-def check_derived(ctx: Context) -> Iterator[Finding]:
+@narrative_check("derived",
+                 "文中占比、完成预算百分比、增减额、增减率、差额按所述金额重新计算应一致（按所写精度容许舍入误差）。",
+                 ("N.share", "N.completion", "N.change", "N.difference", "N.zero_base", "N.truncated"))
+def check_derived(ctx: NarrativeContext) -> Iterator[Finding]:
     """Every share, completion rate, rate of change, change and difference against its readings."""
     for ex, c in ctx.claims():
         readings = ctx.binder.readings(ex, c)
@@ -163,8 +165,9 @@ def check_derived(ctx: Context) -> Iterator[Finding]:
         yield finding(v.rule, severity, msg, ex, c, v.expected, actual)
 
 
-@narrative_check("negative_base")
-def check_negative_bases(ctx: Context) -> Iterator[Finding]:
+@narrative_check("negative_base", "比上年的增加额不应大于本年数（否则上年数为负数）。",
+                 ("N.change",))
+def check_negative_bases(ctx: NarrativeContext) -> Iterator[Finding]:
     """An increase larger than the year's own figure (“支出决算为12.02万元,比上年增加21.02万元”) makes
     last year's figure negative, which no spending figure can be."""
     for ex, d in ctx.claims():
@@ -196,8 +199,9 @@ def _where(g: Group) -> Claim:
     return g.total
 
 
-@narrative_check("sum")
-def check_sums(ctx: Context) -> Iterator[Finding]:
+@narrative_check("sum", "所列分项之和（含各项增减额之和）应等于所述总数。",
+                 ("N.sum", "N.change"))
+def check_sums(ctx: NarrativeContext) -> Iterator[Finding]:
     for g in ctx.groups:
         if g.total is None or not g.parts:
             continue
@@ -243,8 +247,9 @@ def _topic_total(g: Group) -> Claim | None:
     return None
 
 
-@narrative_check("list_sum")
-def check_topic_lists(ctx: Context) -> Iterator[Finding]:
+@narrative_check("list_sum", "未写总数的项目支出清单，其合计应与前文所述项目支出或专项经费相符。",
+                 ("N.sum",))
+def check_topic_lists(ctx: NarrativeContext) -> Iterator[Finding]:
     for g in ctx.groups:
         if g.total is not None or len(g.parts) < 2:
             continue
@@ -261,8 +266,9 @@ def check_topic_lists(ctx: Context) -> Iterator[Finding]:
                 f"相差{format_wan(abs(s - total.value))}。", g.ex, g.parts[0], total.value, s)
 
 
-@narrative_check("share_total")
-def check_share_totals(ctx: Context) -> Iterator[Finding]:
+@narrative_check("share_total", "同一总体的各项占比之和应为100%（舍入误差以内）。",
+                 ("N.share_total",))
+def check_share_totals(ctx: NarrativeContext) -> Iterator[Finding]:
     for g in ctx.groups:
         if len(g.parts) < 2 or g.of_changes:
             continue
@@ -286,8 +292,9 @@ _ORDINAL_STYLE = re.compile(r"\s*(?:(?P<arabic>\d{1,2}\s*[、.])|(?P<paren>\(\d{
                             r"|(?P<chinese>[一二三四五六七八九十]+、)|(?P<pchinese>\([一二三四五六七八九十]+\)))")
 
 
-@narrative_check("share_same_whole")
-def check_shares_of_a_named_whole(ctx: Context) -> Iterator[Finding]:
+@narrative_check("share_same_whole", "同一清单中各项占同一总体的比例之和不应超过100%。",
+                 ("N.share_total",))
+def check_shares_of_a_named_whole(ctx: NarrativeContext) -> Iterator[Finding]:
     """Shares of one named whole taken by items of one list (“1. 基本支出…占一般公共预算支出的
     84.06%” … “2. 项目支出…占一般公共预算支出的19.62%”) cannot add to more than 100%."""
     for ex in ctx.extractions:
@@ -319,8 +326,9 @@ def check_shares_of_a_named_whole(ctx: Context) -> Iterator[Finding]:
 _COMPARE_WORD = re.compile(r"决算数?\s*(大于|小于|等于|超过|低于|少于|高于)\s*(?:年初)?预算数?")
 
 
-@narrative_check("completion_word")
-def check_completion_words(ctx: Context) -> Iterator[Finding]:
+@narrative_check("completion_word", "完成预算百分比应与“决算数大于/小于/等于年初预算数”的说法一致。",
+                 ("N.completion_word",))
+def check_completion_words(ctx: NarrativeContext) -> Iterator[Finding]:
     """The comparison word of the sentence must agree with the stated rate (大于 ⇔ 决算 > 预算)."""
     for ex, c in ctx.claims():
         if c.kind != "percent" or c.relation != "completion" or c.each:
@@ -358,8 +366,9 @@ def check_completion_words(ctx: Context) -> Iterator[Finding]:
                           ex, c, None, c.value)
 
 
-@narrative_check("direction")
-def check_directions(ctx: Context) -> Iterator[Finding]:
+@narrative_check("direction", "同一句中增减额与增减率的方向（增加/减少）应一致。",
+                 ("N.direction",))
+def check_directions(ctx: NarrativeContext) -> Iterator[Finding]:
     for ex, d in ctx.claims():
         if d.kind != "amount" or d.relation != "change" or d.each:
             continue
@@ -373,8 +382,9 @@ def check_directions(ctx: Context) -> Iterator[Finding]:
 _REASON = re.compile(r"(增加|减少|增长|下降)的主要原因")
 
 
-@narrative_check("reason_direction")
-def check_reason_direction(ctx: Context) -> Iterator[Finding]:
+@narrative_check("reason_direction", "“增加/减少的主要原因”的方向应与前文所述增减一致。",
+                 ("N.direction",))
+def check_reason_direction(ctx: NarrativeContext) -> Iterator[Finding]:
     for ex, d in ctx.claims():
         if d.kind != "amount" or d.relation != "change":
             continue
@@ -395,8 +405,9 @@ def check_reason_direction(ctx: Context) -> Iterator[Finding]:
                           f"前文为“{d.direction}{d.written}”，后文却说明“{m.group(0)}”，方向矛盾。", ex, d)
 
 
-@narrative_check("balance")
-def check_balance(ctx: Context) -> Iterator[Finding]:
+@narrative_check("balance", "同一句中收入总计应等于支出总计。",
+                 ("N.balance",))
+def check_balance(ctx: NarrativeContext) -> Iterator[Finding]:
     for ex in ctx.extractions:
         # The totals of 收入支出决算总表, named as such (“财政拨款收入总计” is often written for the
         # year's 财政拨款收入 alone).
@@ -421,8 +432,9 @@ _CONFLICT_KEYS = frozenset({"收入总计", "支出总计", "本年收入合计"
                             "人员经费", "公用经费", *SANGONG, "一般公共预算财政拨款支出"})
 
 
-@narrative_check("restated")
-def check_restated_items(ctx: Context) -> Iterator[Finding]:
+@narrative_check("restated", "同一段中重复写出的同一科目支出金额应一致。",
+                 ("N.conflict",))
+def check_restated_items(ctx: NarrativeContext) -> Iterator[Finding]:
     """A 功能分类 item's amount restated in its own paragraph (““…(项)”20.04万元，…支出决算为
     20.04万元”) is stated alike."""
     for ex in ctx.extractions:
@@ -440,8 +452,9 @@ def check_restated_items(ctx: Context) -> Iterator[Finding]:
                               c.value)
 
 
-@narrative_check("conflict")
-def check_conflicts(ctx: Context) -> Iterator[Finding]:
+@narrative_check("conflict", "同一事项在不同位置写出的金额、比上年增减应一致。",
+                 ("N.conflict",))
+def check_conflicts(ctx: NarrativeContext) -> Iterator[Finding]:
     """One subject stated twice with different figures (same role, same section scope)."""
     seen: dict[tuple, tuple[Extraction, Claim]] = {}
     for ex, c in ctx.claims():
@@ -493,8 +506,9 @@ def check_conflicts(ctx: Context) -> Iterator[Finding]:
 
 
 # -- counts -----------------------------------------------------------------------------------------
-@narrative_check("count")
-def check_counts(ctx: Context) -> Iterator[Finding]:
+@narrative_check("count", "团组、人次、项目个数等数量前后应一致，支出为0时不应有数量。",
+                 ("N.count",))
+def check_counts(ctx: NarrativeContext) -> Iterator[Finding]:
     for ex in ctx.extractions:
         for s in ex.sentences:
             claims = ex.in_sentence(s.id)
@@ -554,8 +568,9 @@ def check_counts(ctx: Context) -> Iterator[Finding]:
                                   Decimal(m.group(2)), Decimal(len(names)), sentence=s.id)
 
 
-@narrative_check("label")
-def check_labels(ctx: Context) -> Iterator[Finding]:
+@narrative_check("label", "功能分类科目的名称与类、款、项层级应与该年度科目表一致。",
+                 ("N.label",))
+def check_labels(ctx: NarrativeContext) -> Iterator[Finding]:
     for ex in ctx.extractions:
         year = ctx.year or ex.year or 2019
         for li, (key, body) in ex.items.items():
@@ -575,15 +590,16 @@ def check_labels(ctx: Context) -> Iterator[Finding]:
                 yield Finding("N.label", Severity.WARNING,
                               f"科目层级或名称有误：{'、'.join(wrong)}；按{year}年科目，{code}应为“{right}”。",
                               Location(file=ex.doc.name, line=line.number, text=line.text.strip()[:80]),
-                              table=GROUP)
+                              group=GROUP)
 
 
 def _norm_name(name: str) -> str:
     return name.strip().replace("与", "和").replace("（", "(").replace("）", ")")
 
 
-@narrative_check("grade")
-def check_grades(ctx: Context) -> Iterator[Finding]:
+@narrative_check("grade", "绩效评价等次应与文中所述得分一致。",
+                 ("N.grade",))
+def check_grades(ctx: NarrativeContext) -> Iterator[Finding]:
     for ex in ctx.extractions:
         for sid, m in scores(ex):
             score, word = Decimal(m.group(2)), m.group(3)
@@ -604,14 +620,14 @@ def check(documents: Document | list[Document], book: Book | None = None,
     statement against last year's book itself. Never raises on odd text."""
     docs = [documents] if isinstance(documents, Document) else list(documents)
     year = book.year if book is not None else (previous.year + 1 if previous is not None and previous.year else None)
-    ctx = Context([extract(d, year) for d in docs], book, year=year, previous=previous)
-    out: list[Finding] = []
-    for name, fn in CHECKS:
-        try:
-            out.extend(fn(ctx))
-        except Exception as exc:  # a crashing check is a finding; the others still run
-            out.append(Finding("N.crash", Severity.ERROR, f"检查“{name}”出错：{type(exc).__name__}: {exc}",
-                               Location(file=docs[0].name if docs else ""), table=GROUP))
+    ctx = NarrativeContext([extract(d, year) for d in docs], book, year=year, previous=previous)
+    where = Location(file=docs[0].name if docs else "")
+
+    def crashed(c: CheckFunction, exc: Exception) -> Finding:  # the others still run
+        return Finding("N.crash", Severity.ERROR, f"检查“{c.name}”出错：{type(exc).__name__}: {exc}", where,
+                       group=GROUP)
+
+    out = CHECKS.run("narrative", ctx, crashed)
     names = [d.name for d in docs]
     order = {s: i for i, s in enumerate(Severity)}
     out.sort(key=lambda f: (names.index(f.location.file) if f.location.file in names else 0,

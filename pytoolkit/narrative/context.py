@@ -1,26 +1,28 @@
 """Core layer (narrative): what the checks of a 情况说明 share — the context they run in (the
-extractions, their binding, the book), the registry of checks and of rule ids, how a finding is
-located (file, line and the quoted sentence), and the tolerances of stated figures.
+extractions, their binding, the book), the rule ids, how a finding is located (file, line and the
+quoted sentence), and the tolerances of stated figures.
 
-The checks themselves live in ``checks`` (within the text) and ``book`` (against the tables and
-绩效自评 forms); each registers with ``narrative_check``.
+The checks themselves live in ``checks`` (within the text), ``book`` (against the tables and
+绩效自评 forms) and ``years`` (against last year's book); each registers with ``narrative_check``
+in the one registry of check functions (``pytoolkit.checking.CHECKS``, family "narrative") and
+they run in registration order.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from fractions import Fraction
 
+from ..checking import CHECKS, BookContext
 from ..findings import Finding, Location, Severity
 from ..model import Book
 from .binding import Binder, Group
 from .claims import Claim, Extraction
 
-GROUP = "情况说明"
+GROUP = "N"  # the group of every narrative finding (Finding.group): shown under 情况说明
 
 # Rule ids and their Chinese titles; ids are stable and never reused for another meaning.
 RULES: dict[str, str] = {
@@ -55,16 +57,18 @@ NOT_TABLE_KEYS = frozenset({"", "专项经费", "政府采购", "会议费", "�
 
 
 # -- context ------------------------------------------------------------------------------------
-@dataclass
-class Context:
-    extractions: list[Extraction]
-    book: Book | None = None
-    year: int | None = None
-    previous: Book | None = None  # last year's book (``narrative check --previous``)
-    binder: Binder = field(init=False)
+class NarrativeContext(BookContext):
+    """What a narrative check reads: the extractions of the texts (checked together, as one
+    disclosure) and their binding, with the book (None for a text checked alone), its year and
+    last year's book (``narrative check --previous``)."""
 
-    def __post_init__(self) -> None:
-        self.binder = Binder(self.extractions)
+    def __init__(self, extractions: list[Extraction], book: Book | None = None, year: int | None = None,
+                 previous: Book | None = None) -> None:
+        super().__init__(book)
+        self.extractions = extractions
+        self.year = year
+        self.previous = previous
+        self.binder = Binder(extractions)
 
     @property
     def groups(self) -> list[Group]:
@@ -79,14 +83,10 @@ class Context:
                 yield ex, c
 
 
-CHECKS: list[tuple[str, Callable[[Context], Iterable[Finding]]]] = []
-
-
-def narrative_check(name: str):
-    def register(fn):
-        CHECKS.append((name, fn))
-        return fn
-    return register
+def narrative_check(name: str, explanation: str, emits: Iterable[str]):
+    """Register ``fn(ctx: NarrativeContext)`` as the narrative check ``name``: ``explanation`` is
+    one Chinese line, ``emits`` the ids its findings carry."""
+    return CHECKS.register(name, "narrative", explanation, emits)
 
 
 def quote(ex: Extraction, c: Claim | None, sentence: int | None = None) -> tuple[int, str]:
@@ -108,7 +108,7 @@ def finding(rule: str, severity: Severity, message: str, ex: Extraction, c: Clai
     """A finding located at ``c`` (file, line and the quoted sentence)."""
     line, text = quote(ex, c, sentence)
     return Finding(rule, severity, message, Location(file=ex.doc.name, line=line, text=text), expected, actual,
-                   table=GROUP)
+                   group=GROUP)
 
 
 # -- tolerances ---------------------------------------------------------------------------------

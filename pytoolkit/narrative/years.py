@@ -15,10 +15,11 @@ from collections.abc import Iterator
 
 from ..findings import Finding, Location, Severity
 from ..metrics import change, format_percent, format_wan
+from ..rules.years import GROUP as YEARS
 from ..rules.years import NARRATIVE_PREVIOUS, PREVIOUS_CONFLICT, YEAR_RULES
 from .binding import wan
 from .book import _matches, _truncated, change_cells
-from .context import Context, finding, narrative_check, rate_after
+from .context import NarrativeContext, finding, narrative_check, rate_after
 
 
 def _value(book, tid: str, row: str, col: str):
@@ -27,8 +28,10 @@ def _value(book, tid: str, row: str, col: str):
     return cell
 
 
-@narrative_check("previous_year")
-def check_previous_year(ctx: Context) -> Iterator[Finding]:
+@narrative_check("previous_year",
+                 "有上年决算时，文中“比上年增加/减少”按上年决算本身重新计算应一致；本年报表的上年数与上年决算不符的另行报告。",
+                 ("Y.narrative_previous", "Y.previous_conflict"))
+def check_previous_year(ctx: NarrativeContext) -> Iterator[Finding]:
     last = ctx.previous
     if last is None:
         return
@@ -60,8 +63,8 @@ def check_previous_year(ctx: Context) -> Iterator[Finding]:
                           f"文中“{d.key}”比上年的增减所依据的上年数两处不一致：本年报表{desc}上年决算数为"
                           f"{format_wan(copied.value)}（{copied.ref}），上年决算《{name}》为{format_wan(before)}"
                           f"（{before_cell.ref}）。",
-                          Location.at(copied.ref, ctx.book.path.name), before, copied.value, table="Y",
-                          related=(f"上年《{name}》{before_cell.ref}",))
+                          Location.at(copied.ref, ctx.book.path.name), before, copied.value, table=tid,
+                          related=(f"上年《{name}》{before_cell.ref}",), group=YEARS)
         ch = change(now, before)
         if ch.direction != d.direction or not _matches(d, abs(ch.amount)):
             yield finding(NARRATIVE_PREVIOUS, Severity.ERROR,

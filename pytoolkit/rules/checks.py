@@ -10,11 +10,11 @@ from ..metrics import grade, parse_grade, round_half_up, to_decimal
 from ..tables import codes
 from ..tables.catalog import BY_ID, EDITIONS, SUMMARY_UNIT, edition_for
 from ..tables.derived_columns import targets
-from .engine import Context, Rule, _fmt, check, compare_sum, make_finding
+from .engine import Rule, RuleContext, _fmt, check, compare_sum, make_finding
 
 
 @check("code_hierarchy", "科目层级：合计=Σ类、类=Σ款、款=Σ项，逐个金额列核对；上级科目应在表中。")
-def code_hierarchy(ctx: Context, rule: Rule, file: str, table: str):
+def code_hierarchy(ctx: RuleContext, rule: Rule, file: str, table: str):
     """合计 = Σ类, 类 = Σ款, 款 = Σ项 for every numeric column (财政部 部门决算报表编制说明;
     docs/rules.md §3)."""
     t = ctx.table(table)
@@ -50,7 +50,7 @@ def code_hierarchy(ctx: Context, rule: Rule, file: str, table: str):
 
 
 @check("unit_rows_sum", "整体支出绩效自评表的“局机关及二级机构汇总”行应逐列等于各单位行之和。")
-def unit_rows_sum(ctx: Context, rule: Rule, file: str, table: str = "PE"):
+def unit_rows_sum(ctx: RuleContext, rule: Rule, file: str, table: str = "PE"):
     """整体支出绩效自评表: the 局机关及二级机构汇总 row = Σ unit rows, column by column."""
     t = ctx.table(table)
     if t is None or SUMMARY_UNIT not in t.rows:
@@ -64,7 +64,7 @@ def unit_rows_sum(ctx: Context, rule: Rule, file: str, table: str = "PE"):
 
 
 @check("project_detail_sum", "项目支出绩效自评表：支出明细之和=支出合计=资金来源的实际支出。")
-def project_detail_sum(ctx: Context, rule: Rule, file: str):
+def project_detail_sum(ctx: RuleContext, rule: Rule, file: str):
     """项目支出绩效自评表: Σ 支出明细 = 支出合计 = 实际支出, for every project form in the book."""
     for t in ctx.book.all("PP"):
         details = [r for r in t.rows.values() if r.side == "明细" and r.key != "支出合计"]
@@ -90,7 +90,7 @@ def project_detail_sum(ctx: Context, rule: Rule, file: str):
 
 @check("project_funds",
        "项目支出绩效自评表：结余=实际到位减实际支出；资金来源合计=中央+省+市+县+其它，逐列核对。")
-def project_funds(ctx: Context, rule: Rule, file: str):
+def project_funds(ctx: RuleContext, rule: Rule, file: str):
     """项目支出绩效自评表: 结余 = 实际到位 − 实际支出; 合计 = Σ 中央/省/市/县/其它, each column."""
     for t in ctx.book.all("PP"):
         fund_rows = [r for r in t.rows.values() if r.side == "资金"]
@@ -122,7 +122,7 @@ def project_funds(ctx: Context, rule: Rule, file: str):
 
 @check("grade_matches_score",
        "绩效自评评价等次应由综合得分得出：优≥90，良≥80，中≥60，差<60（财预〔2020〕10号）。")
-def grade_matches_score(ctx: Context, rule: Rule, file: str):
+def grade_matches_score(ctx: RuleContext, rule: Rule, file: str):
     """绩效自评: 评价等次 must follow from 综合得分 (财预〔2020〕10号: 优≥90, 良≥80, 中≥60, 差<60)."""
     for t in [*ctx.book.all("PE"), *ctx.book.all("PP")]:
         score, stated = t.fields.get("绩效自评综合得分"), t.fields.get("评价等次")
@@ -141,7 +141,7 @@ def grade_matches_score(ctx: Context, rule: Rule, file: str):
 
 
 @check("empty_table_note", "表下注明“本单位无…收支，本表为空表”时，表中不应有金额。")
-def empty_table_note(ctx: Context, rule: Rule, file: str, table: str):
+def empty_table_note(ctx: RuleContext, rule: Rule, file: str, table: str):
     """T8/T9: a table that says it is empty (“本单位…无…”) must hold no amounts, and vice versa."""
     t = ctx.table(table)
     if t is None or not t.is_empty_note:
@@ -157,7 +157,7 @@ def empty_table_note(ctx: Context, rule: Rule, file: str, table: str):
 
 @check("missing_tables",
        "含公开表的工作簿应含该版本的全部公开表（2018年8张，2019年起9张）；缺表时涉及它的勾稽关系无法校验。")
-def missing_tables(ctx: Context, rule: Rule, file: str, edition: str | None = None):
+def missing_tables(ctx: RuleContext, rule: Rule, file: str, edition: str | None = None):
     """A book holding some public tables should hold all of its edition's (docs/rules.md §1); the
     linkage rules that need an absent table cannot run, which the accountant must know."""
     present = {t.id for t in ctx.book.tables}
@@ -176,7 +176,7 @@ _CENT = Decimal("0.01")
 
 
 @check("derived_values", "表中填列的完成率、增减额、增减率应等于按表中金额计算、四舍五入保留两位的结果。")
-def derived_values(ctx: Context, rule: Rule, file: str):
+def derived_values(ctx: RuleContext, rule: Rule, file: str):
     """A 完成率/增减额/增减率 column printed beside the amounts must hold the figure the amounts
     give, half up to 2 places (docs/rules.md §4); a percent-formatted cell
     holds it as a fraction."""

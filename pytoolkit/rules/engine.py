@@ -63,7 +63,7 @@ class Operand:
     table: Table | None
 
 
-class Context(BookContext):
+class RuleContext(BookContext):
     """One book under evaluation, with the current row of an each_row rule."""
 
     def __init__(self, book: Book) -> None:
@@ -74,7 +74,7 @@ class Context(BookContext):
 
 
 # -- evaluation --------------------------------------------------------------------------------
-def _rows(table: Table, selectors, ctx: Context) -> list[tuple[str, Row | None]]:
+def _rows(table: Table, selectors, ctx: RuleContext) -> list[tuple[str, Row | None]]:
     out = []
     for kind, value in selectors:
         if kind == "key":
@@ -92,7 +92,7 @@ def _rows(table: Table, selectors, ctx: Context) -> list[tuple[str, Row | None]]
     return out
 
 
-def _cells(ref: E.Ref, ctx: Context) -> tuple[Table | None, list[Cell | None]]:
+def _cells(ref: E.Ref, ctx: RuleContext) -> tuple[Table | None, list[Cell | None]]:
     """The table ``ref`` reads and the cell of each row it names (None: no such row or column)."""
     table = ctx.current_table if not ref.table else ctx.table(ref.table)
     if table is None:
@@ -100,12 +100,12 @@ def _cells(ref: E.Ref, ctx: Context) -> tuple[Table | None, list[Cell | None]]:
     return table, [row.values.get(ref.column) if row else None for _key, row in _rows(table, ref.selectors, ctx)]
 
 
-def _operands(ref: E.Ref, ctx: Context) -> list[Operand]:
+def _operands(ref: E.Ref, ctx: RuleContext) -> list[Operand]:
     table, cells = _cells(ref, ctx)
     return [Operand(cell.amount if cell else _ZERO, cell, table) for cell in cells]
 
 
-def _values(ref: E.Ref, ctx: Context) -> list[Decimal]:
+def _values(ref: E.Ref, ctx: RuleContext) -> list[Decimal]:
     """What ``_operands`` gives, values only (for the compiled fast path)."""
     return [cell.amount if cell else _ZERO for cell in _cells(ref, ctx)[1]]
 
@@ -113,7 +113,7 @@ def _values(ref: E.Ref, ctx: Context) -> list[Decimal]:
 _ZERO = Decimal(0)
 
 
-def evaluate(node, ctx: Context, used: list[Operand]) -> Decimal:
+def evaluate(node, ctx: RuleContext, used: list[Operand]) -> Decimal:
     """The value of ``node``, collecting in ``used`` the operands read (for a finding); the fast
     path of a rule that holds is ``_compile``."""
     if isinstance(node, E.Num):
@@ -219,7 +219,7 @@ def _bound_text(bound: Decimal, unit: str) -> str:
 _WAN = Decimal(10000)
 
 
-def run_expression_rule(rule: Rule, ctx: Context, file: str) -> list[Finding]:
+def run_expression_rule(rule: Rule, ctx: RuleContext, file: str) -> list[Finding]:
     out: list[Finding] = []
     if rule.each_row:
         spec = rule.each_row
@@ -238,7 +238,7 @@ def run_expression_rule(rule: Rule, ctx: Context, file: str) -> list[Finding]:
     return [finding] if finding else []
 
 
-def _each_keys(table: Table, spec: dict, ctx: Context) -> list[str]:
+def _each_keys(table: Table, spec: dict, ctx: RuleContext) -> list[str]:
     """The row keys an each_row rule visits; computed once per book for rules that share a spec
     (a dozen rules walk T3's coded rows)."""
     rows = spec.get("rows", "all")
@@ -249,7 +249,7 @@ def _each_keys(table: Table, spec: dict, ctx: Context) -> list[str]:
     return keys
 
 
-def _pick_keys(table: Table, rows, spec: dict, ctx: Context) -> list[str]:
+def _pick_keys(table: Table, rows, spec: dict, ctx: RuleContext) -> list[str]:
 
     def pick(t: Table) -> list[str]:
         if rows == "all":
@@ -280,7 +280,7 @@ _HOLDS = {"==": operator.eq, "!=": operator.ne, "<=": operator.le, ">=": operato
 # -- the fast path: expressions compiled to closures over values --------------------------------
 # Most rules hold on most books, so a rule is first evaluated by a closure that reads values only;
 # ``evaluate`` runs again, collecting the operands for the finding, only when the rule fails.
-_Value = Callable[[Context], Decimal]
+_Value = Callable[[RuleContext], Decimal]
 
 
 def _compile(node) -> _Value:
@@ -294,7 +294,7 @@ def _compile(node) -> _Value:
         if node.table and len(selectors) == 1 and selectors[0][0] == "key":
             tid, key = node.table, selectors[0][1]
 
-            def keyed(ctx: Context) -> Decimal:  # T1[收入总计].决算数: the common reference
+            def keyed(ctx: RuleContext) -> Decimal:  # T1[收入总计].决算数: the common reference
                 table = ctx.tables.get(tid)
                 row = table.rows.get(key) if table is not None else None
                 cell = row.values.get(column) if row is not None else None
@@ -305,7 +305,7 @@ def _compile(node) -> _Value:
         if len(selectors) == 1 and selectors[0][0] == "current":
             tid = node.table
 
-            def current(ctx: Context) -> Decimal:  # a bare column or T5[@]: the each_row rules' cells
+            def current(ctx: RuleContext) -> Decimal:  # a bare column or T5[@]: the each_row rules' cells
                 table = ctx.tables.get(tid) if tid else ctx.current_table
                 row = table.rows.get(ctx.current_key or "") if table is not None else None
                 cell = row.values.get(column) if row is not None else None
@@ -313,7 +313,7 @@ def _compile(node) -> _Value:
 
             return current
 
-        def ref(ctx: Context) -> Decimal:
+        def ref(ctx: RuleContext) -> Decimal:
             values = _values(node, ctx)
             return values[0] if values else _ZERO
 
@@ -330,7 +330,7 @@ def _compile(node) -> _Value:
         if node.op == "*":
             return lambda ctx: a(ctx) * b(ctx)
 
-        def divide(ctx: Context) -> Decimal:
+        def divide(ctx: RuleContext) -> Decimal:
             d = b(ctx)
             return a(ctx) / d if d else _ZERO
 
@@ -339,7 +339,7 @@ def _compile(node) -> _Value:
         parts = [(arg, None) if isinstance(arg, E.Ref) else (None, _compile(arg)) for arg in node.args]
         func = {"sum": lambda v: sum(v, _ZERO), "abs": lambda v: abs(v[0]), "min": min, "max": max}[node.func]
 
-        def call(ctx: Context) -> Decimal:
+        def call(ctx: RuleContext) -> Decimal:
             values: list[Decimal] = []
             for ref, fn in parts:
                 if ref is not None:
@@ -360,7 +360,7 @@ def _compiled(rule: Rule) -> tuple[_Value, _Value]:
     return hit[1], hit[2]
 
 
-def _compare(rule: Rule, ctx: Context, file: str, key: str) -> Finding | None:
+def _compare(rule: Rule, ctx: RuleContext, file: str, key: str) -> Finding | None:
     node = rule.ast
     op = node.op
     left_value, right_value = _compiled(rule)
@@ -420,7 +420,7 @@ def _refs(node) -> Iterable[E.Ref]:
             yield from _refs(arg)
 
 
-def _not_printed(node, ctx: Context) -> bool:
+def _not_printed(node, ctx: RuleContext) -> bool:
     """Every column this side reads is absent from its table's form (not merely blank)."""
     refs = list(_refs(node))
     if not refs:
@@ -434,7 +434,7 @@ def _not_printed(node, ctx: Context) -> bool:
 
 def run_rules(book: Book, rules: Iterable[Rule]) -> list[Finding]:
     """Run every enabled rule on ``book``; recognition findings come first."""
-    ctx = Context(book)
+    ctx = RuleContext(book)
     file = ctx.file
     findings: list[Finding] = list(book.findings)
     # A table printed twice (四川's 国有资本经营 tables under two titles): a rule within one table
@@ -461,7 +461,7 @@ def run_rules(book: Book, rules: Iterable[Rule]) -> list[Finding]:
     return findings
 
 
-def _runner(rule: Rule, ctx: Context, file: str) -> Callable[[], Iterable[Finding]]:
+def _runner(rule: Rule, ctx: RuleContext, file: str) -> Callable[[], Iterable[Finding]]:
     if rule.function:
         fn = CHECKS.get("rules", rule.function).fn
         return lambda: fn(ctx, rule, file, **rule.args)

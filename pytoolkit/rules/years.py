@@ -6,7 +6,13 @@ and every 上年 figure this year's book repeats (T1's 上年决算数 column, T
 the 整体支出绩效自评表's 上年结转). Lines are matched by code, under this year's numbering (the
 edition mapping of ``tables.editions``); a line that cannot be matched is reported
 (``Y.unmatched_line``), never skipped. A finding points at this year's cell and names last year's
-(``related``); a line only last year has points at last year's cell, in last year's file.
+(``related``); a line only last year has points at last year's cell, in last year's file. Its
+``table`` is the table of the cell it points at, its ``group`` "Y" (shown under 与上年核对).
+
+The checks register in the one registry of check functions (``pytoolkit.checking.CHECKS``, family
+"years", ``year_check``): one for the two books as a pair, one per finding id of the links. They
+run in registration order on a ``YearContext``; a check that crashes is a ``Y.crash`` finding and
+the others still run.
 
 ``comparison_lines`` gives the lines of the 上年对比 sheet: last year, this year and the change,
 computed by ``pytoolkit.metrics``.
@@ -14,10 +20,11 @@ computed by ``pytoolkit.metrics``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ..checking import CHECKS, BookContext, CheckFunction
 from ..findings import Finding, Location, Severity, register
 from ..metrics import Change, change, format_amount
 from ..model import Book, Cell, CellRef, Table
@@ -45,6 +52,7 @@ SAME_BOOK = "Y.same_book"
 YEAR_ORDER = "Y.year_order"
 UNIT_MISMATCH = "Y.unit_mismatch"
 UNIT_ONLY_ONE_YEAR = "Y.unit_one_year"
+CRASH = "Y.crash"
 
 # Finding ids of the year-to-year checks: id → (severity, Chinese title, one-line explanation).
 YEAR_RULES: dict[str, tuple[Severity, str, str]] = {
@@ -73,22 +81,25 @@ YEAR_RULES: dict[str, tuple[Severity, str, str]] = {
                     "上年工作簿的单位名称与本年不同，请确认选对了上年的工作簿。"),
     UNIT_ONLY_ONE_YEAR: (Severity.WARNING, "单位只在一个年度出现",
                          "批量核对两个年度时，该单位只在其中一个年度的文件夹中找到，无法做跨年度核对。"),
+    CRASH: (Severity.ERROR, "与上年核对的检查程序出错",
+            "跨年度核对的某项检查执行时出错，该项没有结果，其余各项照常核对；请将工作簿和此信息反馈给维护者。"),
 }
 
 # Registered in the one registry of finding ids (pytoolkit.findings), as every emitted id is.
 for _rule, (_severity, _title, _explanation) in YEAR_RULES.items():
     register(_rule, _severity, _title, _explanation, "pytoolkit.rules.years")
 
-GROUP = "Y"  # findings of this module are grouped as 上年对比 (commands.common's titles)
+GROUP = "Y"  # the group of every year-to-year finding (Finding.group): shown under 与上年核对
 _HALF_CENT = Decimal("0.005")
 _ZERO = Decimal(0)
 
 
 def year_finding(rule: str, message: str, location: Location, expected: Decimal | None = None,
                  actual: Decimal | None = None, related: tuple[str, ...] = (), unit: str = "万元",
-                 severity: Severity | None = None) -> Finding:
-    return Finding(rule, severity or YEAR_RULES[rule][0], message, location, expected, actual, table=GROUP,
-                   related=related, unit=unit)
+                 severity: Severity | None = None, table: str = "") -> Finding:
+    """A finding of ``rule``; ``table`` is the catalog id of the table the located cell is in."""
+    return Finding(rule, severity or YEAR_RULES[rule][0], message, location, expected, actual, table=table,
+                   related=related, unit=unit, group=GROUP)
 
 
 # -- last year's figures under this year's codes ---------------------------------------------------
@@ -199,13 +210,13 @@ def _compare(link: YearLink, this: Book, prior: Prior, t: Table, p: Table, key: 
         f"（{where}），相差{_fmt(now - before, unit)}。",
         _location(this, cur, t), expected=before, actual=None if blank else now,
         related=tuple(prior.where(c.ref) for c in cells), unit=unit,
-        severity=Severity.WARNING if blank else None)
+        severity=Severity.WARNING if blank else None, table=t.id)
 
 
 def _unmatched_this(this: Book, t: Table, key: str, cur: Cell, why: str) -> Finding:
     unit = _unit(t)
     return year_finding(UNMATCHED, f"本年{t.tdef.title}“{_label(t, key)}”{_fmt(cur.amount, unit)}：{why}",
-                        _location(this, cur, t), actual=cur.amount, unit=unit)
+                        _location(this, cur, t), actual=cur.amount, unit=unit, table=t.id)
 
 
 def _unmatched_prior(prior: Prior, p: Table, key: str, cells: tuple[Cell, ...], amount: Decimal, why: str,
@@ -213,7 +224,7 @@ def _unmatched_prior(prior: Prior, p: Table, key: str, cells: tuple[Cell, ...], 
     unit = _unit(p)
     cell = cells[0] if cells else None
     return year_finding(rule, f"上年{p.tdef.title}“{_label(p, key)}”{_fmt(amount, unit)}：{why}",
-                        _location(prior.book, cell, p), expected=amount, unit=unit)
+                        _location(prior.book, cell, p), expected=amount, unit=unit, table=p.id)
 
 
 def _why_new(key: str, prior: Prior, last_year: int | None) -> str:
@@ -248,7 +259,8 @@ def _check_link(link: YearLink, this: Book, prior: Prior) -> Iterator[Finding]:
     if p is None:
         if _has_amounts(t, link):
             yield year_finding(NO_PREVIOUS_TABLE, f"上年工作簿《{prior.name}》中没有识别出{t.tdef.title}，"
-                                                  f"{link.what}无法核对。", Location.at(t.title_ref, this.path.name))
+                                                  f"{link.what}无法核对。", Location.at(t.title_ref, this.path.name),
+                               table=t.id)
         return
     if link.every_column:
         yield from _check_row_link(link, this, prior, t, p)
@@ -356,27 +368,80 @@ def _check_lines(link: YearLink, this: Book, prior: Prior, t: Table, p: Table,
         yield _unmatched_prior(prior, p, line, cells, amount, why, rule=link.rule if by_code else UNMATCHED)
 
 
+class YearContext(BookContext):
+    """What a year-to-year check reads: this year's book (``book``, its tables) and last year's
+    seen from it (``prior``: its lines under this year's codes)."""
+
+    def __init__(self, this: Book, last: Book) -> None:
+        super().__init__(this)
+        self.last = last
+        self.prior = prior_of(this, last)
+
+
+def year_check(name: str, explanation: str, emits: Iterable[str]):
+    """Register ``fn(ctx: YearContext)`` as the year-to-year check ``name``: ``explanation`` is one
+    Chinese line, ``emits`` the ids its findings carry."""
+    return CHECKS.register(name, "years", explanation, emits)
+
+
+@year_check("pair", "上年工作簿应是同一单位上一年度的决算：年度相邻、单位名称一致。", (YEAR_ORDER, UNIT_MISMATCH))
+def check_pair(ctx: YearContext) -> Iterator[Finding]:
+    this, last = ctx.book, ctx.last
+    if this.year is not None and last.year is not None and last.year != this.year - 1:
+        yield year_finding(YEAR_ORDER, f"本年工作簿为{this.year}年度，上年工作簿《{last.path.name}》为"
+                                       f"{last.year}年度，不是上一年度。", Location(file=last.path.name))
+    if this.unit_name and last.unit_name and unit_key(this.unit_name) != unit_key(last.unit_name):
+        yield year_finding(UNIT_MISMATCH, f"本年单位为“{this.unit_name}”，上年工作簿《{last.path.name}》"
+                                          f"为“{last.unit_name}”。", Location(file=last.path.name))
+
+
+def _links(ctx: YearContext, rule: str) -> Iterator[Finding]:
+    """The findings of every link of ``rule`` (in ``YEAR_LINKS`` order)."""
+    for link in YEAR_LINKS:
+        if link.rule == rule:
+            yield from _check_link(link, ctx.book, ctx.prior)
+
+
+_LINK_IDS = (UNMATCHED, NO_PREVIOUS_TABLE)  # what any link may emit besides its own id
+
+
+@year_check("carryover_total",
+            "收入支出决算总表、财政拨款收入支出决算总表的年初结转和结余（合计及各组成部分）应等于上年年末数。",
+            (CARRYOVER_TOTAL, *_LINK_IDS))
+def check_carryover_total(ctx: YearContext) -> Iterator[Finding]:
+    yield from _links(ctx, CARRYOVER_TOTAL)
+
+
+@year_check("carryover_fund",
+            "分资金性质的年初财政拨款结转和结余，及政府性基金、国有资本经营预算表逐科目的年初数，应等于上年年末数。",
+            (CARRYOVER_FUND, *_LINK_IDS))
+def check_carryover_fund(ctx: YearContext) -> Iterator[Finding]:
+    yield from _links(ctx, CARRYOVER_FUND)
+
+
+@year_check("previous_actual", "收入支出决算总表、“三公”经费表列示的上年决算数应等于上年决算中同一科目的决算数。",
+            (PREVIOUS_ACTUAL, *_LINK_IDS))
+def check_previous_actual(ctx: YearContext) -> Iterator[Finding]:
+    yield from _links(ctx, PREVIOUS_ACTUAL)
+
+
+@year_check("pe_carryover", "整体支出绩效自评表各单位的上年结转应等于该单位上年的结余。", (PE_CARRYOVER, *_LINK_IDS))
+def check_pe_carryover(ctx: YearContext) -> Iterator[Finding]:
+    yield from _links(ctx, PE_CARRYOVER)
+
+
 def compare_years(this: Book, last: Book) -> list[Finding]:
-    """Every cross-year finding of ``this`` year's book against ``last`` year's."""
-    out: list[Finding] = []
+    """Every cross-year finding of ``this`` year's book against ``last`` year's: the registered
+    year-to-year checks in order (none when the two are one file)."""
     if this.path is not None and last.path is not None and this.path.resolve() == last.path.resolve():
         return [year_finding(SAME_BOOK, f"上年工作簿与本年工作簿是同一个文件：{this.path.name}。",
                              Location(file=this.path.name))]
-    if this.year is not None and last.year is not None and last.year != this.year - 1:
-        out.append(year_finding(YEAR_ORDER, f"本年工作簿为{this.year}年度，上年工作簿《{last.path.name}》为"
-                                            f"{last.year}年度，不是上一年度。",
-                                Location(file=last.path.name)))
-    if this.unit_name and last.unit_name and unit_key(this.unit_name) != unit_key(last.unit_name):
-        out.append(year_finding(UNIT_MISMATCH, f"本年单位为“{this.unit_name}”，上年工作簿《{last.path.name}》"
-                                               f"为“{last.unit_name}”。", Location(file=last.path.name)))
-    prior = prior_of(this, last)
-    for link in YEAR_LINKS:
-        try:
-            out.extend(_check_link(link, this, prior))
-        except Exception as exc:  # a crashing check is a finding; the others still run
-            out.append(year_finding(UNMATCHED, f"跨年度核对“{link.what}”出错：{type(exc).__name__}: {exc}",
-                                    Location(file=this.path.name), severity=Severity.ERROR))
-    return out
+
+    def crashed(c: CheckFunction, exc: Exception) -> Finding:  # the others still run
+        return year_finding(CRASH, f"跨年度核对的检查“{c.name}”出错：{type(exc).__name__}: {exc}",
+                            Location(file=this.path.name))
+
+    return CHECKS.run("years", YearContext(this, last), crashed)
 
 
 # -- unit identity across years ----------------------------------------------------------------------

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 import pytest
 
+from pytoolkit.checking import CHECKS, CheckFunction
+from pytoolkit.findings import lookup
 from pytoolkit.narrative import RULES, check, from_text
-from pytoolkit.narrative.checks import CHECKS
 
 
 def rules(text: str) -> list[str]:
@@ -85,9 +87,25 @@ def test_a_crashing_check_becomes_a_finding(monkeypatch):
         raise RuntimeError("x")
         yield
 
-    monkeypatch.setattr("pytoolkit.narrative.checks.CHECKS", [("boom", boom), *CHECKS])
+    monkeypatch.setitem(CHECKS._checks, ("narrative", "boom"), CheckFunction("boom", "narrative", boom, "出错的检查"))
     fs = check(from_text("本年收入合计1.00万元，比上年增加1.00万元，增长100%。", "t.txt"))
     assert "N.crash" in [f.rule for f in fs] and "N.zero_base" in [f.rule for f in fs]
+    [crash] = [f for f in fs if f.rule == "N.crash"]
+    assert "“boom”" in crash.message and crash.group == "N" and crash.table == ""
+
+
+def test_the_narrative_checks_run_in_registration_order():
+    """The order of the checks decides the order of findings on one line: it is the order in
+    which the modules register them, pinned here."""
+    assert CHECKS.names("narrative") == [
+        "table_amounts", "table_changes", "table_percents", "pe", "pp", "table_grade", "previous_year",
+        "derived", "negative_base", "sum", "list_sum", "share_total", "share_same_whole", "completion_word",
+        "direction", "reason_direction", "balance", "restated", "conflict", "count", "label", "grade"]
+    for c in CHECKS.of("narrative"):
+        assert re.search(r"[\u4e00-\u9fff]", c.explanation) and "\n" not in c.explanation, c.name
+        assert c.emits and all(lookup(rule) is not None for rule in c.emits), c.name
+    emitted = {rule for c in CHECKS.of("narrative") for rule in c.emits}
+    assert emitted | {"N.crash"} >= set(RULES)
 
 
 def test_every_rule_has_a_chinese_title():

@@ -33,6 +33,7 @@ def test_check_seed_text_against_seed_book_exit_1_and_json_shape(narrative_books
     f = doc["findings"][0]
     assert set(f) == {"rule", "severity", "title", "message", "location", "table", "related", "expected", "actual",
                       "difference", "unit", "group"}
+    assert {(x["table"], x["group"]) for x in doc["findings"]} == {("", "N")}
     assert set(f["location"]) == {"file", "line", "text"} and isinstance(f["location"]["line"], int)
     assert all(x["expected"] is None or isinstance(x["expected"], str) for x in doc["findings"])
     assert {"N.pe", "N.label"} <= {x["rule"] for x in doc["findings"]}

@@ -68,6 +68,10 @@ def test_this_years_previous_column_against_last_years_book(read_books, tmp_path
     assert conflicts, [(f.rule, f.message) for f in findings]
     assert {f.expected for f in conflicts} == {Decimal("5.00")} and {f.actual for f in conflicts} == {Decimal("4.95")}
     assert all("三公" in f.location.sheet and f.location.cell for f in conflicts)
+    # The conflict points at this year's 三公 table and is shown under 与上年核对; the statement
+    # itself under 情况说明.
+    assert {(f.table, f.group) for f in conflicts} == {("T7", "Y")}
+    assert {(f.table, f.group) for f in findings if f.rule != "Y.previous_conflict"} == {("", "N")}
     # Against 5.00 even the 0.45 statements are wrong (0.50).
     wrong = [f for f in findings if f.rule == "Y.narrative_previous"]
     assert {f.expected for f in wrong if f.expected is not None} >= {Decimal("0.50")}
@@ -80,3 +84,27 @@ def test_previous_book_alone_checks_stated_figures(seed_2017):
     findings = check(doc, None, seed_2017)
     hits = [f for f in findings if f.rule == "Y.narrative_previous"]
     assert hits and "减少0.45万元" in hits[0].message
+
+
+def test_each_narrative_check_emits_only_the_ids_it_declares(read_books, seed_2017):
+    """Each registered check run alone on the seed's texts (with and without its books) and on
+    the real fragments: every id it emits is one of its ``emits``."""
+    from pathlib import Path
+
+    from pytoolkit.checking import CHECKS
+    from pytoolkit.narrative import from_text
+    from pytoolkit.narrative.checks import NarrativeContext, extract
+
+    real = sorted((Path(__file__).parent.parent / "data" / "narrative" / "real").glob("*.txt"))
+    texts = [[from_text(p.read_text(encoding="utf-8"), p.name)] for p in real]
+    runs = [(seed_documents(), read_books["seed"], seed_2017), (seed_documents(), None, None),
+            *((docs, None, None) for docs in texts)]
+    seen = set()
+    for docs, book, previous in runs:
+        year = book.year if book is not None else None
+        ctx = NarrativeContext([extract(d, year) for d in docs], book, year=year, previous=previous)
+        for c in CHECKS.of("narrative"):
+            rules = {f.rule for f in c.fn(ctx)}
+            assert rules <= set(c.emits), (c.name, rules)
+            seen |= rules
+    assert len(seen) > 10 and "Y.narrative_previous" in seen

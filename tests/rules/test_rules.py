@@ -326,7 +326,7 @@ def test_seed_errors_are_exactly_its_real_inconsistencies(tmp_path):
 def test_compiled_fast_path_gives_the_evaluators_values(make_book, tmp_path):
     """A rule is first evaluated by closures (engine._compile), and again by ``evaluate`` only when
     it fails: both must give the same value for every side of every built-in expression rule."""
-    from pytoolkit.rules.engine import Context, _compile, _each_keys, evaluate
+    from pytoolkit.rules.engine import RuleContext, _compile, _each_keys, evaluate
 
     seed_path = tmp_path / "seed.xlsx"
     write_book(seed_path, SEED)
@@ -334,7 +334,7 @@ def test_compiled_fast_path_gives_the_evaluators_values(make_book, tmp_path):
              read_book(seed_path)]
     compared = 0
     for book in books:
-        ctx = Context(book)
+        ctx = RuleContext(book)
         for rule in (r for r in PACK_RULES if r.ast is not None):
             if any(ctx.table(t) is None for t in rule.tables):
                 continue

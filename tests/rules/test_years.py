@@ -149,3 +149,71 @@ def test_every_year_id_has_a_chinese_title_and_explanation():
     assert ids == set(years.YEAR_RULES), ids ^ set(years.YEAR_RULES)
     for rule, (severity, title, explanation) in years.YEAR_RULES.items():
         assert cjk.search(title) and cjk.search(explanation) and severity, rule
+
+
+# -- the year-to-year checks in the one registry of check functions --------------------------------
+def test_the_year_checks_are_registered_in_order_with_what_they_emit():
+    import re
+
+    from pytoolkit.checking import CHECKS
+    from pytoolkit.findings import lookup
+    from pytoolkit.tables.editions import YEAR_LINKS
+
+    assert CHECKS.names("years") == ["pair", "carryover_total", "carryover_fund", "previous_actual", "pe_carryover"]
+    for c in CHECKS.of("years"):
+        assert re.search(r"[\u4e00-\u9fff]", c.explanation) and "\n" not in c.explanation, c.name
+        assert c.emits and all(lookup(rule) is not None for rule in c.emits), c.name
+    emitted = {rule for c in CHECKS.of("years") for rule in c.emits}
+    assert {link.rule for link in YEAR_LINKS} <= emitted
+
+
+def _broken_pair(tmp_path):
+    last = tmp_path / "2018.xlsx"
+    write_book(last, _unit(2018, {"201": "150.00"}), tables=["T1", "T8"])
+    this = tmp_path / "2019.xlsx"
+    # 上年决算数 of 201 copied wrong (140 for 150), and the two books name different units.
+    write_book(this, replace(_unit(2019, {"201": "150.00"}, prev={"201": "140.00", **TOTALS_150}), name="另一单位"),
+               tables=["T1", "T8"])
+    return read_book(this), read_book(last)
+
+
+def test_year_findings_are_grouped_apart_and_carry_their_table(tmp_path):
+    found = compare_years(*_broken_pair(tmp_path))
+    assert {f.rule for f in found} >= {"Y.unit_mismatch", "Y.previous_actual"}
+    assert all(f.group == "Y" for f in found)
+    assert {f.table for f in found if f.rule == "Y.previous_actual"} == {"T1"}
+    assert {f.table for f in found if f.rule == "Y.unit_mismatch"} == {""}
+
+
+def test_a_crashing_year_check_is_a_finding_and_the_others_still_run(tmp_path, monkeypatch):
+    from pytoolkit.checking import CHECKS, CheckFunction
+
+    def boom(ctx):
+        raise RuntimeError("x")
+        yield
+
+    key = ("years", "carryover_total")
+    monkeypatch.setitem(CHECKS._checks, key, CheckFunction("carryover_total", "years", boom, "出错的检查"))
+    found = compare_years(*_broken_pair(tmp_path))
+    [crash] = [f for f in found if f.rule == "Y.crash"]
+    assert crash.severity.value == "error" and "carryover_total" in crash.message and crash.group == "Y"
+    assert {"Y.unit_mismatch", "Y.previous_actual"} <= {f.rule for f in found}
+
+
+def test_each_year_check_emits_only_the_ids_it_declares(tmp_path):
+    from pytoolkit.checking import CHECKS
+    from pytoolkit.rules.years import YearContext
+    from pytoolkit.samples.data import SEED
+    from pytoolkit.samples.previous import SEED_PREVIOUS
+
+    write_book(tmp_path / "2018.xlsx", SEED)
+    write_book(tmp_path / "2017.xlsx", SEED_PREVIOUS)
+    pairs = [_broken_pair(tmp_path), (read_book(tmp_path / "2018.xlsx"), read_book(tmp_path / "2017.xlsx"))]
+    seen = set()
+    for this, last in pairs:
+        ctx = YearContext(this, last)
+        for c in CHECKS.of("years"):
+            rules = {f.rule for f in c.fn(ctx)}
+            assert rules <= set(c.emits), (c.name, rules)
+            seen |= rules
+    assert {"Y.unit_mismatch", "Y.previous_actual"} <= seen
