@@ -155,3 +155,11 @@ def test_the_schema_names_every_catalog_table():
 def test_rules_list(capsys):
     code, doc = run_json(capsys, "rules", "list")
     assert code == 0 and doc["command"] == "rules list" and len(doc["ids"]) > 100
+    families = [c["family"] for c in doc["checks"]]
+    assert families == sorted(families, key=["rules", "narrative", "years"].index)
+    assert {"rules", "narrative", "years"} == set(families)
+    by_name = {(c["family"], c["name"]): c for c in doc["checks"]}
+    assert by_name[("narrative", "sum")]["emits"] == ["N.sum", "N.change"]
+    assert "T3.hierarchy" in by_name[("rules", "code_hierarchy")]["emits"]
+    ids = {i["id"] for i in doc["ids"]}
+    assert all(set(c["emits"]) <= ids for c in doc["checks"])

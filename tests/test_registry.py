@@ -178,6 +178,9 @@ def test_rules_list_prints_every_id_under_a_gbk_console():
     for info in finding_ids():
         assert info.id in text
     assert "文件无法使用" in text and "错误" in text and "核实" in text and "收入总计应等于支出总计" in text
+    # Then the check functions, by family, with what they emit.
+    assert "检查函数" in text and "情况说明的检查" in text and "与上年核对的检查" in text
+    assert "carryover_total" in text and "share_same_whole" in text and "code_hierarchy" in text
 
 
 def test_rules_list_json():
