@@ -289,3 +289,61 @@ ADAPTER_CYCLE = {"pytoolkit.cli", "pytoolkit.commands.consolidate", "pytoolkit.c
 def test_no_other_import_cycle():
     graph = {module_name(p): runtime_imports(p) for p in ALL_MODULES}
     assert [c for c in cycles(graph) if not set(c) <= ADAPTER_CYCLE] == []
+
+
+# -- no module-level cache keyed by id() ----------------------------------------------------------
+# An object's id() is reused once the object is gone: a module-level dict keyed by it hands a new
+# object another's entry (and keeps entries alive for the whole process). A cache keyed by id()
+# belongs to an instance that lives no longer than the objects (narrative.binding's Binder).
+_KEYED = {"get", "setdefault", "pop", "__getitem__", "__setitem__", "__contains__"}
+
+
+def _calls_id(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "id" for n in ast.walk(node))
+
+
+def module_id_caches(source: str) -> list[int]:
+    """Lines where a module-level name is indexed or looked up by an ``id(...)``."""
+    tree = ast.parse(source)
+    names = set()
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) \
+            else []
+        names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    names |= {n for node in ast.walk(tree) if isinstance(node, ast.Global) for n in node.names}
+    def module_level(n: ast.AST) -> bool:
+        return isinstance(n, ast.Name) and n.id in names
+
+    def keyed_by_id(node: ast.AST) -> bool:
+        if isinstance(node, ast.Subscript):  # CACHE[id(x)]
+            return module_level(node.value) and _calls_id(node.slice)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):  # CACHE.get(id(x))
+            return node.func.attr in _KEYED and module_level(node.func.value) and any(map(_calls_id, node.args))
+        if isinstance(node, ast.Compare):  # id(x) in CACHE
+            return any(isinstance(op, ast.In | ast.NotIn) for op in node.ops) and _calls_id(node.left) \
+                and any(map(module_level, node.comparators))
+        return False
+
+    return sorted(node.lineno for node in ast.walk(tree) if keyed_by_id(node))
+
+
+def test_the_id_cache_finder_finds_one():
+    source = textwrap.dedent("""
+        _CACHE = {}
+        def f(x):
+            if id(x) in _CACHE:
+                return _CACHE[id(x)]
+            return _CACHE.setdefault(id(x), x)
+        class C:
+            def __init__(self):
+                self.seen = {}
+            def g(self, x):
+                return self.seen.get(id(x))
+    """)
+    assert module_id_caches(source) == [4, 5, 6]
+
+
+def test_no_module_keeps_a_cache_keyed_by_id():
+    found = {str(p.relative_to(PACKAGE)): lines for p in sorted(PACKAGE.rglob("*.py"))
+             if (lines := module_id_caches(p.read_text(encoding="utf-8")))}
+    assert found == {}
