@@ -385,11 +385,12 @@ def normalise_label(text: object) -> str:
     """
     if text is None:
         return ""
-    return _normalise(text if isinstance(text, str) else str(text))
+    return normalise_text(text if isinstance(text, str) else str(text))
 
 
 @lru_cache(maxsize=65536)
-def _normalise(text: str) -> str:
+def normalise_text(text: str) -> str:
+    """``normalise_label`` of a ``str`` (the recogniser's hot loops call it directly)."""
     # Cached: every book repeats the same header and row labels, and this is the recogniser's
     # hottest function.
     s = text.translate(_PUNCT)

@@ -22,7 +22,7 @@ from ..findings import Finding, Location, Severity
 from ..metrics import to_decimal
 from ..model import TOOLKIT_MARKER, Book, Cell, CellRef, ColumnNote, Recognition, Row, RowNote, Sheet, Table
 from . import catalog, codes
-from .catalog import CODED, FIXED, SUMMARY_UNIT, Aliases, RowDef, TableDef, normalise_label
+from .catalog import CODED, FIXED, SUMMARY_UNIT, Aliases, RowDef, TableDef, normalise_label, normalise_text
 from .derived_columns import derived_kind
 
 WAN = Decimal(10000)
@@ -193,6 +193,16 @@ class _Recogniser:
         self.merged_amounts: list[CellRef] = []
         self.rec: Recognition = Recognition(0, 0, 0, 0)
         self.amounts = 0  # non-blank amount cells read for the current table
+        # float → Decimal in 万元, per money unit: a book repeats its figures across its tables.
+        self._decimals: dict[str, dict[float, Decimal]] = {}
+        self.table_decimals: dict[float, Decimal] = {}  # the current grid table's
+
+    def decimals(self, money_unit: str) -> dict[float, Decimal]:
+        """The book's cache of number cells read in ``money_unit`` (``_decimal``)."""
+        cache = self._decimals.get(money_unit)
+        if cache is None:
+            cache = self._decimals[money_unit] = {}
+        return cache
 
     # -- findings -------------------------------------------------------------------------
     def find(self, rule: str, severity: Severity, message: str, ref: CellRef | None,
@@ -530,6 +540,7 @@ class _Recogniser:
         left_col = rec.first_col
         pairs = list(zip(groups, last_parts))
         data_row = self.data_row
+        self.table_decimals = self.decimals(table.money_unit)
         last = d0 - 1
         for r in range(d0, min(end, height)):
             row = cells[r]
@@ -564,7 +575,7 @@ class _Recogniser:
                 continue
             before = len(table.rows)
             for g, parts in pairs:
-                data_row(grid, table, g, r, seen, parts, state)
+                data_row(grid, table, g, r, row, seen, parts, state)
             if len(table.rows) > before or not state.get("closed"):
                 last = r
         rec.last_row = last
@@ -636,22 +647,37 @@ class _Recogniser:
             return "?"
         return code
 
-    def data_row(self, grid: _Grid, table: Table, g: _Group, r: int, seen: dict, last_parts: list,
-                 state: dict) -> None:
+    def data_row(self, grid: _Grid, table: Table, g: _Group, r: int, cells_row: list, seen: dict,
+                 last_parts: list, state: dict) -> None:
+        """Row ``r`` (its values ``cells_row``) read as one of group ``g``'s rows."""
         tdef = table.tdef
-        raw_label = grid.raw(r, g.label_col) if g.label_col is not None else ""
-        if raw_label in ("", None) and g.code_cols:
-            first = grid.filled(r, g.code_cols[0])
+        width = len(cells_row)
+        lc = g.label_col
+        raw_label = (cells_row[lc] if lc < width else "") if lc is not None else ""
+        code_cols = g.code_cols
+        if (raw_label == "" or raw_label is None) and code_cols:
+            first = grid.filled(r, code_cols[0])
             if isinstance(first, str) and first.strip() and not _clean_code(first).isdigit():
                 raw_label = first  # e.g. 人员经费合计 spanning the code and name columns
-        label = raw_label.strip() if isinstance(raw_label, str) else ("" if raw_label in ("", None) else str(raw_label))
-        norm = normalise_label(label)
-        code = self.code_of(grid, g, r, last_parts, table)
-        if code == "?":
-            return
+        if isinstance(raw_label, str):
+            label = raw_label.strip()
+        else:
+            label = "" if raw_label == "" or raw_label is None else str(raw_label)
+        norm = normalise_text(label)
+        if not code_cols:
+            code = ""
+        elif g.split:
+            code = self.code_of(grid, g, r, last_parts, table)
+            if code == "?":
+                return
+        else:  # one code column: code_of's common case, inlined
+            c0 = code_cols[0]
+            code = _clean_code(cells_row[c0] if c0 < width else "")
+            if code and not (len(code) in (3, 5, 7) and code.isdigit()):
+                code = self.checked_code(grid, g, r, code, table) if code.isdigit() else ""
+                if code == "?":
+                    return
         has_amount = False
-        cells_row = grid.cells[r]
-        width = len(cells_row)
         for c in g.amount_cols.values():
             if c < width and cells_row[c] != "":
                 has_amount = True
@@ -716,10 +742,30 @@ class _Recogniser:
             self.rec.rows.append(_row_note(r, label or code, "", f"与第{seen[key].ref_row + 1}行重复（{key}）"))
             self.rec.skipped.append((f"第{r + 1}行", f"与第{seen[key].ref_row + 1}行重复（已另行报告）"))
             return
-        row = Row(key=key, label=label or key, ref_row=r, side=g.side, code=code)
-        values = row.values
+        values = {}
+        # amount()'s common cases inlined: a number cell or a blank one, not flagged by the reader.
+        special = grid.special
+        name = grid.name
+        decimals = self.table_decimals
+        merged_fill = grid.merged_fill
         for col_key, c in g.amount_cols.items():
-            values[col_key] = self.amount(grid, table, r, c)
+            raw = cells_row[c] if c < width else ""
+            if special and (r, c) in special:
+                values[col_key] = self.amount(grid, table, r, c)
+            elif raw.__class__ is float:
+                value = decimals.get(raw)
+                if value is None:
+                    value = decimals[raw] = _decimal(raw, table.money_unit)
+                self.amounts += 1
+                values[col_key] = _tuple_new(Cell, (value, _tuple_new(CellRef, (name, r, c)), raw))
+            elif raw == "":
+                ref = _tuple_new(CellRef, (name, r, c))
+                if (r, c) in merged_fill:
+                    self.merged_amounts.append(ref)
+                values[col_key] = _tuple_new(Cell, (None, ref, raw))
+            else:
+                values[col_key] = self.amount(grid, table, r, c)
+        row = Row(key, label or key, r, g.side, code, values)
         seen[key] = row
         table.rows[key] = row
         self.rec.rows.append(_tuple_new(RowNote, (r, label or code, key, note)))
@@ -727,21 +773,21 @@ class _Recogniser:
     def fixed_row_key(self, tdef: TableDef, norm: str, side: str, seen) -> str | None:
         if not norm:
             return None
-        for rdef, names in _row_names(tdef):
+        for rdef in _row_index(tdef).get(norm, ()):
             if side and rdef.side and rdef.side != side:
                 continue
-            if norm in names:
-                if rdef.parent:
-                    # a sub-row (年末结转和结余 › 基本支出结转) only under its parent
-                    if rdef.parent in seen and rdef.key not in seen:
-                        return rdef.key
-                    continue
-                # T4: a fund name after 年初财政拨款结转和结余 is that row's sub-row.
-                if tdef.id == "T4" and norm in catalog.FUNDS and "年初财政拨款结转和结余" in seen:
-                    return f"年初财政拨款结转和结余/{norm}"
-                if rdef.key in seen and rdef.key in _parents(tdef):
-                    continue  # the parent's name again: one of its sub-rows may follow
-                return rdef.key
+            # norm is one of rdef's names: the index holds only those
+            if rdef.parent:
+                # a sub-row (年末结转和结余 › 基本支出结转) only under its parent
+                if rdef.parent in seen and rdef.key not in seen:
+                    return rdef.key
+                continue
+            # T4: a fund name after 年初财政拨款结转和结余 is that row's sub-row.
+            if tdef.id == "T4" and norm in catalog.FUNDS and "年初财政拨款结转和结余" in seen:
+                return f"年初财政拨款结转和结余/{norm}"
+            if rdef.key in seen and rdef.key in _parents(tdef):
+                continue  # the parent's name again: one of its sub-rows may follow
+            return rdef.key
         if tdef.id == "T4":
             for fund in catalog.FUNDS:
                 if norm.startswith(fund[:4]) and norm.endswith("财政拨款") and "年初财政拨款结转和结余" in seen:
@@ -760,11 +806,12 @@ class _Recogniser:
             self.find("read.excel_error", Severity.ERROR, f"{ref}的值是Excel错误值（如#DIV/0!、#REF!），请先修正公式。",
                       ref, table.tdef.id)
             return Cell(None, ref, raw)
-        if raw.__class__ is float:  # the common case, inlined: a number cell
-            value = Decimal(int(raw)) if raw.is_integer() else Decimal(repr(raw))
+        if raw.__class__ is float:  # the common case: a number cell
+            decimals = self.decimals(table.money_unit)
+            value = decimals.get(raw)
+            if value is None:
+                value = decimals[raw] = _decimal(raw, table.money_unit)
             self.amounts += 1
-            if table.money_unit != "万元":
-                value = value / WAN if table.money_unit == "元" else value * WAN
             return _tuple_new(Cell, (value, ref, raw))
         if raw == "":
             if (r, c) in grid.merged_fill:
@@ -1232,11 +1279,15 @@ def _column_names(tdef: TableDef) -> tuple[tuple[str, frozenset[str]], ...]:
     return hit[1]
 
 
-def _row_names(tdef: TableDef) -> tuple[tuple[RowDef, frozenset[str]], ...]:
+def _row_index(tdef: TableDef) -> dict[str, tuple[RowDef, ...]]:
+    """Each normalised row name → the rows it names, in the table's order (``fixed_row_key``)."""
     hit = _NAMES.get(("row", tdef.id))
     if hit is None or hit[0] is not tdef:
-        hit = _NAMES[("row", tdef.id)] = (tdef, tuple((rdef, frozenset(normalise_label(n) for n in rdef.names()))
-                                                      for rdef in tdef.rows))
+        index: dict[str, list[RowDef]] = {}
+        for rdef in tdef.rows:
+            for name in dict.fromkeys(normalise_label(n) for n in rdef.names()):
+                index.setdefault(name, []).append(rdef)
+        hit = _NAMES[("row", tdef.id)] = (tdef, {k: tuple(v) for k, v in index.items()})
     return hit[1]
 
 
@@ -1253,6 +1304,14 @@ def _parents(tdef: TableDef) -> frozenset[str]:
 
 def is_uncalculated(cell: Cell) -> bool:
     return cell.raw is _UNCALCULATED
+
+
+def _decimal(raw: float, money_unit: str) -> Decimal:
+    """A number cell's value in 万元, as ``Decimal`` (exact: from the float's shortest repr)."""
+    value = Decimal(int(raw)) if raw.is_integer() else Decimal(repr(raw))
+    if money_unit != "万元":
+        value = value / WAN if money_unit == "元" else value * WAN
+    return value
 
 
 def _is_amount(raw: object) -> bool:
@@ -1286,7 +1345,7 @@ def _sample(refs: list[CellRef]) -> str:
 
 def _clean_code(raw: object) -> str:
     if raw.__class__ is str:
-        return raw if raw.isdigit() else _CODE_CLEAN.sub("", raw)  # most codes are clean digits
+        return raw if not raw or raw.isdigit() else _CODE_CLEAN.sub("", raw)  # most codes are clean digits
     if raw is None:
         return ""
     if isinstance(raw, float):
