@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 from ..errors import ValueParseError
 from ..findings import Finding, Location, Severity
@@ -102,17 +103,17 @@ class _Grid:
         texts = self._texts.get(r)
         if texts is None:
             row = self.cells[r] if r < self.height else ()
-            texts = self._texts[r] = [(c, v) for c, v in enumerate(row) if v.__class__ is str and v.strip()]
+            texts = self._texts[r] = [(c, v) for c, v in enumerate(row) if v.__class__ is str and v and v.strip()]
         return texts
 
     def filled_texts(self, r: int) -> list[tuple[int, str]]:
         """Row r's normalised texts in column order, merged cells filled (what ``text`` gives)."""
         texts = self._filled.get(r)
         if texts is None:
-            found = {c: normalise_label(v) for c, v in self.row_texts(r)}
+            found = {c: normalise_text(v) for c, v in self.row_texts(r)}
             for c, origin in self.merged_rows.get(r, ()):
                 v = self.raw(*origin)
-                found[c] = normalise_label(v) if v.__class__ is str else ""
+                found[c] = normalise_text(v) if v.__class__ is str else ""
             texts = self._filled[r] = sorted((c, t) for c, t in found.items() if t)
         return texts
 
@@ -407,9 +408,9 @@ class _Recogniser:
             return False
         if grid.numbers(r):  # numbers: the data, unless they number the columns (栏次 1 2 3 …)
             return not grid.is_numbering_row(r)
-        if any(codes.is_code(_CODE_CLEAN.sub("", t)) for t in texts):
+        if any(_is_code_text(t) for t in texts):
             return True
-        if any(v.__class__ is str and _NUMBER_TEXT.match(v) and any(ch.isdigit() for ch in v) for v in row):
+        if any(_is_number_text(v) for _, v in grid.row_texts(r)):
             return True  # amounts stored as text ("231.62")
         first = texts[0] if texts else ""
         if _EMPTY_NOTE.search(first) or first.startswith(catalog.NOTE_PREFIXES):
@@ -421,8 +422,8 @@ class _Recogniser:
         if tdef.id in ("T1", "T4"):
             return bool(self.fixed_row_key(tdef, first, "收入", set()) or self.vocab.classes.get(first))
         if tdef.id == "T7":  # a blank 预算数/决算数 row (not the 预算数|决算数 header of the pairs)
-            return sum(1 for t in texts if self.fixed_row_key(tdef, t, "", {})) == 1 and bool(
-                self.fixed_row_key(tdef, first, "", {}))
+            return bool(self.fixed_row_key(tdef, first, "", {})) and sum(
+                1 for t in texts if self.fixed_row_key(tdef, t, "", {})) == 1
         return False
 
     def header_paths(self, grid: _Grid, h0: int, h1: int) -> list[list[str]]:
@@ -1332,6 +1333,18 @@ def _is_number_cell(v: object) -> bool:
     if cls is float or cls is int:
         return True
     return cls is str and bool(v) and bool(_NUMBER_TEXT.match(v)) and any(ch.isdigit() for ch in v)
+
+
+@lru_cache(maxsize=65536)
+def _is_code_text(text: str) -> bool:
+    """A header or label text that is a 科目编码 (spaces and quotes aside)."""
+    return codes.is_code(_CODE_CLEAN.sub("", text))
+
+
+@lru_cache(maxsize=65536)
+def _is_number_text(text: str) -> bool:
+    """Text that reads as a number (``_is_number_cell`` of a text cell); cached: header rows repeat."""
+    return bool(_NUMBER_TEXT.match(text)) and any(ch.isdigit() for ch in text)
 
 
 def _is_derived_label(norm: str) -> bool:
