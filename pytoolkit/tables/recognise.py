@@ -65,7 +65,7 @@ class _Grid:
         self.name = sheet.name
         self.cells = sheet.cells
         self.height = len(sheet.cells)
-        self.width = max((len(r) for r in sheet.cells), default=0)
+        self.width = max(map(len, sheet.cells), default=0)
         # Cells calamine reads as blank that are not blank: the amount path checks these first.
         self.special = sheet.uncalculated | sheet.errors
         self.merged_fill: dict[tuple[int, int], tuple[int, int]] = {}
@@ -74,13 +74,19 @@ class _Grid:
         self._texts: dict[int, list[tuple[int, str]]] = {}
         self._filled: dict[int, list[tuple[int, str]]] = {}
         self._numbers: dict[int, list[tuple[int, object]]] = {}
+        fill, by_row = self.merged_fill, self.merged_rows
         for (r0, c0), (r1, c1) in sheet.merged:
-            self.merged_span[(r0, c0)] = (r1, c1)
+            origin = (r0, c0)
+            self.merged_span[origin] = (r1, c1)
             for r in range(r0, r1 + 1):
-                for c in range(c0, c1 + 1):
-                    if (r, c) != (r0, c0):
-                        self.merged_fill[(r, c)] = (r0, c0)
-                        self.merged_rows.setdefault(r, []).append((c, (r0, c0)))
+                cols = range(c0 + 1, c1 + 1) if r == r0 else range(c0, c1 + 1)  # all but the origin
+                if cols:
+                    entries = by_row.get(r)
+                    if entries is None:
+                        entries = by_row[r] = []
+                    for c in cols:
+                        fill[(r, c)] = origin
+                        entries.append((c, origin))
 
     def raw(self, r: int, c: int) -> object:
         if r < self.height:
@@ -599,11 +605,13 @@ class _Recogniser:
             table.rows[tk] = Row(tk, tk, row.ref_row, values={tc: cell})
             self.rec.rows.append(_row_note(row.ref_row, f"{row.label}×{ck}", tk, f"{rk}行的{ck}列即{tk}"))
 
-    def code_of(self, grid: _Grid, g: _Group, r: int, last_parts: list[str], table: Table) -> str:
+    def code_of(self, grid: _Grid, g: _Group, r: int, last_parts: list[str], table: Table, row: list) -> str:
+        """The 科目编码 of row ``r`` (its values ``row``) in group ``g``'s code columns."""
         if not g.code_cols:
             return ""
         if g.split:
-            parts = [_clean_code(grid.raw(r, c)) for c in g.code_cols[:3]]
+            width = len(row)
+            parts = [_clean_code(row[c] if c < width else "") for c in g.code_cols[:3]]
             if not any(parts):
                 if (r, g.code_cols[0]) not in grid.merged_fill:
                     return ""
@@ -629,7 +637,8 @@ class _Recogniser:
                 parts[0], parts[1] = last_parts[0], last_parts[1]
             code = "".join(parts)
         else:
-            code = _clean_code(grid.raw(r, g.code_cols[0]))
+            c = g.code_cols[0]
+            code = _clean_code(row[c] if c < len(row) else "")
             if not code or (len(code) in (3, 5, 7) and code.isdigit()):
                 return code  # the common case: a clean code, or none
             if not code.isdigit():
@@ -668,7 +677,7 @@ class _Recogniser:
         if not code_cols:
             code = ""
         elif g.split:
-            code = self.code_of(grid, g, r, last_parts, table)
+            code = self.code_of(grid, g, r, last_parts, table, cells_row)
             if code == "?":
                 return
         else:  # one code column: code_of's common case, inlined
@@ -925,7 +934,7 @@ class _Recogniser:
         for c, path in enumerate(paths):
             if not path:
                 continue
-            if any(derived_kind(path[: i + 1]) for i in range(len(path))):
+            if _derived_group(tuple(path)):
                 table.derived_columns[c] = path  # a group such as 完成率 › 公务接待费
                 self.note_column(c, path, note="派生数（完成率、增减），由派生数校验核对")
                 used.append(c)
@@ -1333,6 +1342,12 @@ def _is_number_cell(v: object) -> bool:
     if cls is float or cls is int:
         return True
     return cls is str and bool(v) and bool(_NUMBER_TEXT.match(v)) and any(ch.isdigit() for ch in v)
+
+
+@lru_cache(maxsize=4096)
+def _derived_group(path: tuple[str, ...]) -> bool:
+    """A header path naming a derived figure at any level (a group such as 完成率 › 公务接待费)."""
+    return any(derived_kind(list(path[: i + 1])) for i in range(len(path)))
 
 
 @lru_cache(maxsize=65536)
