@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import zipfile
+import zlib
 from pathlib import PurePosixPath
 
 from ..render.grid import TOOLKIT_NAME
@@ -23,7 +24,7 @@ def toolkit_sheets(zf: zipfile.ZipFile) -> set[str]:
     """The sheets the toolkit made: those holding its sheet-scoped defined name (``io.paint``).
     ``localSheetId`` counts the workbook's sheets in their order (0-based)."""
     try:
-        workbook = zf.read("xl/workbook.xml")
+        workbook = read_part(zf, "xl/workbook.xml")
     except KeyError:
         return set()
     if b"definedName" not in workbook:
@@ -42,9 +43,9 @@ def toolkit_sheets(zf: zipfile.ZipFile) -> set[str]:
 
 def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name → the worksheet part inside the archive (``xl/worksheets/sheet1.xml``)."""
-    workbook = zf.read("xl/workbook.xml")
+    workbook = read_part(zf, "xl/workbook.xml")
     rels = {}
-    for m in _REL.finditer(zf.read("xl/_rels/workbook.xml.rels")):
+    for m in _REL.finditer(read_part(zf, "xl/_rels/workbook.xml.rels")):
         attrs = dict(_ATTR.findall(m.group(1)))
         target = attrs.get(b"Target", b"").decode()
         if target.startswith("/"):
@@ -66,3 +67,29 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 def _unescape(text: str) -> str:
     return (text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"')
             .replace("&apos;", "'").replace("&amp;", "&"))
+
+
+def read_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo | str) -> bytes:
+    """``zf.read(info)``, reading and inflating the part directly (zipfile's reader costs about as
+    much again as the inflating). Anything unusual (encryption, another compression, a header or
+    CRC that does not match) goes to ``zf.read``, which reads it or raises as it always has. A
+    name not in the archive raises KeyError, as ``zf.read`` does."""
+    if isinstance(info, str):
+        info = zf.getinfo(info)
+    method = info.compress_type
+    if (method == zipfile.ZIP_DEFLATED or method == zipfile.ZIP_STORED) and not info.flag_bits & 0x61:
+        try:
+            fp = zf.fp
+            fp.seek(info.header_offset)
+            head = fp.read(30)
+            if len(head) == 30 and head[:4] == b"PK\x03\x04":
+                skip = int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
+                raw = fp.read(skip + info.compress_size)
+                name = raw[:int.from_bytes(head[26:28], "little")]
+                data = raw[skip:] if method == zipfile.ZIP_STORED else zlib.decompress(raw[skip:], -15)
+                if name == info.orig_filename.encode("utf-8" if head[7] & 0x08 else "cp437") \
+                        and len(data) == info.file_size and zlib.crc32(data) == info.CRC:
+                    return data
+        except Exception:  # zf.read below reads it, or raises its own error
+            pass
+    return zf.read(info)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-import zlib
 from pathlib import Path
 
 import python_calamine as calamine
@@ -18,7 +17,7 @@ import python_calamine as calamine
 from ..errors import InputError
 from ..findings import Finding, Location, Severity
 from ..model import Book, CellRef, Sheet
-from .parts import sheet_parts, toolkit_sheets
+from .parts import read_part, sheet_parts, toolkit_sheets
 
 SUPPORTED = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 _ZIPPED = (".xlsx", ".xlsm", ".xlsb")
@@ -173,7 +172,7 @@ def _scan_cells(zf: zipfile.ZipFile) -> tuple[dict[str, set[tuple[int, int]]], d
     flagged = {}
     for info in zf.infolist():
         if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
-            data = _read_part(zf, info)
+            data = read_part(zf, info)
             if b"<f" in data or b't="e"' in data:
                 flagged[info.filename] = data
     if not flagged:
@@ -199,29 +198,6 @@ def _scan_cells(zf: zipfile.ZipFile) -> tuple[dict[str, set[tuple[int, int]]], d
                 if text is not None and text.group(1).strip():
                     formulas.setdefault(name, {})[where] = html.unescape(text.group(1).decode("utf-8", "replace"))
     return uncalculated, errors, formulas
-
-
-def _read_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """``zf.read(info)``, reading and inflating the part directly (zipfile's reader costs about as
-    much again as the inflating). Anything unusual (encryption, another compression, a header or
-    CRC that does not match) goes to ``zf.read``, which reads it or raises as it always has."""
-    method = info.compress_type
-    if (method == zipfile.ZIP_DEFLATED or method == zipfile.ZIP_STORED) and not info.flag_bits & 0x61:
-        try:
-            fp = zf.fp
-            fp.seek(info.header_offset)
-            head = fp.read(30)
-            if len(head) == 30 and head[:4] == b"PK\x03\x04":
-                skip = int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
-                raw = fp.read(skip + info.compress_size)
-                name = raw[:int.from_bytes(head[26:28], "little")]
-                data = raw[skip:] if method == zipfile.ZIP_STORED else zlib.decompress(raw[skip:], -15)
-                if name == info.orig_filename.encode("utf-8" if head[7] & 0x08 else "cp437") \
-                        and len(data) == info.file_size and zlib.crc32(data) == info.CRC:
-                    return data
-        except Exception:  # zf.read below reads it, or raises its own error
-            pass
-    return zf.read(info)
 
 
 def _compute(cells: list[list], pending: set[tuple[int, int]],
