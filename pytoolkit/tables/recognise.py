@@ -200,7 +200,8 @@ class _Recogniser:
         self.merged_amounts: list[CellRef] = []
         self.rec: Recognition = Recognition(0, 0, 0, 0)
         self.amounts = 0  # non-blank amount cells read for the current table
-        # float → Decimal in 万元, per money unit: a book repeats its figures across its tables.
+        # float → Decimal in 万元, per money unit: a book repeats its figures across its tables
+        # (equal floats have one Decimal: 0.0 and -0.0 both give Decimal(0)).
         self._decimals: dict[str, dict[float, Decimal]] = {}
         self.table_decimals: dict[float, Decimal] = {}  # the current grid table's
 
@@ -781,12 +782,13 @@ class _Recogniser:
         self.rec.rows.append(_tuple_new(RowNote, (r, label or code, key, note)))
 
     def fixed_row_key(self, tdef: TableDef, norm: str, side: str, seen) -> str | None:
+        """The row key of label ``norm`` (normalised) among ``tdef``'s rows named so, in the
+        table's order; ``seen``: the rows read so far (sub-rows follow their parent)."""
         if not norm:
             return None
         for rdef in _row_index(tdef).get(norm, ()):
             if side and rdef.side and rdef.side != side:
                 continue
-            # norm is one of rdef's names: the index holds only those
             if rdef.parent:
                 # a sub-row (年末结转和结余 › 基本支出结转) only under its parent
                 if rdef.parent in seen and rdef.key not in seen:
