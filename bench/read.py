@@ -15,12 +15,15 @@ and a split of its time into file check / calamine / formula scan / recognition.
 
 ``--baseline SRC`` compares with another source tree of pytoolkit (e.g. ``git archive main`` unpacked
 into SRC) on the same books: both trees run in fresh processes, interleaved round by round (the
-machine's load drifts), each round timing bare calamine, read_book and recognise alone; the
-ratios are taken within each process, and their medians over the rounds are reported.
+machine's load drifts), each round timing bare calamine, read_book and recognise alone (also with
+the garbage collector off: the sheets of all the books kept for it make each collection its
+objects set off walk a large heap); the ratios are taken within each process, and their medians
+over the rounds are reported.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import statistics
@@ -103,6 +106,13 @@ def _worker(listing: str) -> None:
         recognise_book(Book(path=paths[i], sheets=sheets[i]))
 
     out["recognise"] = C.best_of(recognise_only, list(range(len(paths))))[0]
+    # The same with the garbage collector off: what the recogniser itself costs, apart from the
+    # collections its objects (cells, the recognition record) set off while all these sheets are alive.
+    gc.disable()
+    try:
+        out["recognise_nogc"] = C.best_of(recognise_only, list(range(len(paths))))[0]
+    finally:
+        gc.enable()
     print(json.dumps(out))
 
 
@@ -123,15 +133,20 @@ def compare(paths: list[Path], baseline: Path, rounds: int = 5) -> None:
     for name, results in runs.items():
         ratio = statistics.median(r["read_book"] / r["calamine"] for r in results)
         rec = statistics.median(1000 * r["recognise"] / n for r in results)
-        rows.append((name, f"{ratio:.2f}×", f"{rec:.2f}"))
+        nogc = statistics.median(1000 * r.get("recognise_nogc", float("nan")) / n for r in results)
+        rows.append((name, f"{ratio:.2f}×", f"{rec:.2f}", f"{nogc:.2f}"))
     this = statistics.median(r["read_book"] / r["calamine"] for r in runs["this"])
     base = statistics.median(r["read_book"] / r["calamine"] for r in runs["baseline"])
-    rec_this = statistics.median(r["recognise"] for r in runs["this"])
-    rec_base = statistics.median(r["recognise"] for r in runs["baseline"])
+
+    def change(key: str) -> str:
+        mine = statistics.median(r.get(key, float("nan")) for r in runs["this"])
+        theirs = statistics.median(r.get(key, float("nan")) for r in runs["baseline"])
+        return f"{100 * (mine / theirs - 1):+.1f}%"
+
     print()
-    C.table(rows, ("tree", "read_book / calamine (median)", "recognise ms/book (median)"))
+    C.table(rows, ("tree", "read_book / calamine (median)", "recognise ms/book (median)", "same, GC off"))
     print(f"\nread_book/calamine: this {this:.2f}× vs baseline {base:.2f}× ({100 * (this / base - 1):+.1f}%); "
-          f"recognise alone {100 * (rec_this / rec_base - 1):+.1f}% ({rounds} interleaved rounds)")
+          f"recognise alone {change('recognise')}, GC off {change('recognise_nogc')} ({rounds} interleaved rounds)")
 
 
 def main() -> None:
