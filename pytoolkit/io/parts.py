@@ -86,7 +86,10 @@ def read_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo | str) -> bytes:
                 skip = int.from_bytes(head[26:28], "little") + int.from_bytes(head[28:30], "little")
                 raw = fp.read(skip + info.compress_size)
                 name = raw[:int.from_bytes(head[26:28], "little")]
-                data = raw[skip:] if method == zipfile.ZIP_STORED else zlib.decompress(raw[skip:], -15)
+                # inflate at most one byte past the declared size: a part that lies about its size
+                # (a bomb) stops there and goes to zf.read, which refuses it
+                data = raw[skip:] if method == zipfile.ZIP_STORED else \
+                    zlib.decompressobj(-15).decompress(raw[skip:], info.file_size + 1)
                 if name == info.orig_filename.encode("utf-8" if head[7] & 0x08 else "cp437") \
                         and len(data) == info.file_size and zlib.crc32(data) == info.CRC:
                     return data
