@@ -762,7 +762,8 @@ def test_department_pe_rows():
     assert set(columns_of(pe)) <= set(catalog.PE.column_keys)
 
 
-@pytest.mark.parametrize(("label", "unit"), zip(("局机关", "二级机构1", "二级机构2"), data.DEPARTMENT, strict=True),
+@pytest.mark.parametrize(("label", "unit"),
+                         list(zip(("局机关", "二级机构1", "二级机构2"), data.DEPARTMENT, strict=True)),
                          ids=("局机关", "二级机构1", "二级机构2"))
 def test_department_pe_row_matches_the_unit_tables(label, unit):
     expected = pe_row_from_tables(unit)
