@@ -29,7 +29,7 @@ from ..findings import Finding, Location, Severity, register
 from ..metrics import Change, change, format_amount
 from ..model import Book, Cell, CellRef, Table
 from ..tables import codes
-from ..tables.catalog import CODED, FORM
+from ..tables.catalog import BY_ID, CODED, FORM
 from ..tables.editions import (
     CARRYOVER_FUND,
     CARRYOVER_TOTAL,
@@ -396,13 +396,23 @@ def check_pair(ctx: YearContext) -> Iterator[Finding]:
 
 
 def _links(ctx: YearContext, rule: str) -> Iterator[Finding]:
-    """The findings of every link of ``rule`` (in ``YEAR_LINKS`` order)."""
+    """The findings of every link of ``rule`` (in ``YEAR_LINKS`` order). A link whose check crashes
+    is a ``Y.crash`` finding naming the link; the other links of the rule are still checked."""
     for link in YEAR_LINKS:
-        if link.rule == rule:
-            yield from _check_link(link, ctx.book, ctx.prior)
+        if link.rule != rule:
+            continue
+        try:
+            found = list(_check_link(link, ctx.book, ctx.prior))
+        except Exception as exc:  # one odd table must not cost the rule's other links
+            row = {"": "各行", EVERY_LINE: "各科目"}.get(link.row, f"“{link.row}”行")
+            column = f"“{link.column}”列" if link.column else "各列"
+            where = f"{BY_ID[link.table].title}{row}{column}"
+            found = [year_finding(CRASH, f"跨年度核对{where}时出错（{rule}）：{type(exc).__name__}: {exc}",
+                                  Location(file=ctx.book.path.name if ctx.book.path else ""), table=link.table)]
+        yield from found
 
 
-_LINK_IDS = (UNMATCHED, NO_PREVIOUS_TABLE)  # what any link may emit besides its own id
+_LINK_IDS = (UNMATCHED, NO_PREVIOUS_TABLE, CRASH)  # what any link may emit besides its own id
 
 
 @year_check("carryover_total",

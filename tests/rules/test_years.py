@@ -200,6 +200,25 @@ def test_a_crashing_year_check_is_a_finding_and_the_others_still_run(tmp_path, m
     assert {"Y.unit_mismatch", "Y.previous_actual"} <= {f.rule for f in found}
 
 
+def test_a_link_that_crashes_costs_only_that_link(tmp_path, monkeypatch):
+    from pytoolkit.rules import years
+
+    original = years._check_link
+
+    def t7_breaks(link, this, prior):
+        if link.rule == "Y.previous_actual" and link.table == "T7":
+            raise RuntimeError("x")
+        return original(link, this, prior)
+
+    monkeypatch.setattr(years, "_check_link", t7_breaks)
+    found = compare_years(*_broken_pair(tmp_path))
+    [crash] = [f for f in found if f.rule == "Y.crash"]
+    assert crash.table == "T7" and "“三公”经费" in crash.message and "上年决算数" in crash.message
+    assert crash.group == "Y" and "T7" not in crash.message  # users read the table's title, not its id
+    # T1's 上年决算数, a link of the same rule, is still checked
+    assert {f.table for f in found if f.rule == "Y.previous_actual"} == {"T1"}
+
+
 def test_each_year_check_emits_only_the_ids_it_declares(tmp_path):
     from pytoolkit.checking import CHECKS
     from pytoolkit.rules.years import YearContext
