@@ -7,6 +7,7 @@ processes with nothing shared but the inputs (file paths, rule-pack paths) and t
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -176,6 +177,19 @@ def _check_job(job: tuple) -> FileResult:
     return check_file(*job)
 
 
+# A worker's collector: a book's recognition allocates many small containers that mostly die by
+# reference count, so the default first-generation threshold (700) runs a collection every few
+# hundred rows for little garbage; a higher one cut a book's read + validate by about 6% in
+# measurement, with memory bounded by one book. What the worker inherited from the parent is
+# frozen, so the oldest generation's collections no longer walk it.
+WORKER_GC_THRESHOLD = 5000
+
+
+def _worker_start() -> None:
+    gc.freeze()
+    gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
+
+
 def default_workers(n_files: int) -> int:
     """One process per core, never more processes than files."""
     return max(1, min(os.cpu_count() or 1, n_files))
@@ -196,5 +210,5 @@ def check_files(paths: Sequence[Path], pack_paths: Sequence[str] = (), edition: 
     # Chunks amortise the inter-process round trip (a book takes a few ms) while keeping the
     # progress bar moving.
     chunk = max(1, min(16, len(jobs) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool:
         yield from pool.map(_check_job, jobs, chunksize=chunk)
