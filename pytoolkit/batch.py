@@ -185,7 +185,7 @@ def _check_job(job: tuple) -> FileResult:
 WORKER_GC_THRESHOLD = 5000
 
 
-def _worker_start() -> None:
+def worker_start() -> None:
     gc.freeze()
     gc.set_threshold(WORKER_GC_THRESHOLD, *gc.get_threshold()[1:])
 
@@ -210,5 +210,5 @@ def check_files(paths: Sequence[Path], pack_paths: Sequence[str] = (), edition: 
     # Chunks amortise the inter-process round trip (a book takes a few ms) while keeping the
     # progress bar moving.
     chunk = max(1, min(16, len(jobs) // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_start) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=worker_start) as pool:
         yield from pool.map(_check_job, jobs, chunksize=chunk)

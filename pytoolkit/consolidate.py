@@ -918,8 +918,10 @@ def _map_units(paths: list[Path], workers: int, edition: str | None) -> Iterator
         for p in paths:
             yield read_units(p, edition)
         return
+    from .batch import worker_start
+
     window = max(4, workers * 8)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=worker_start) as pool:
         pending: list[Future] = []
         it = iter(paths)
         try:
