@@ -173,10 +173,6 @@ def previous_index(paths: Sequence[Path], alias_path: str | None = None) -> Prev
     return PreviousIndex(by_unit, units, problems)
 
 
-def _check_job(job: tuple) -> FileResult:
-    return check_file(*job)
-
-
 # A worker's collector: a book's recognition allocates many small containers that mostly die by
 # reference count, so the default first-generation threshold (700) runs a collection every few
 # hundred rows for little garbage; a higher one cut a book's read + validate by about 6% in
@@ -207,8 +203,23 @@ def check_files(paths: Sequence[Path], pack_paths: Sequence[str] = (), edition: 
         for job in jobs:
             yield check_file(*job)
         return
-    # Chunks amortise the inter-process round trip (a book takes a few ms) while keeping the
-    # progress bar moving.
-    chunk = max(1, min(16, len(jobs) // (workers * 8)))
     with ProcessPoolExecutor(max_workers=workers, initializer=worker_start) as pool:
-        yield from pool.map(_check_job, jobs, chunksize=chunk)
+        for results in pool.map(_check_chunk, chunks(jobs, workers)):
+            yield from results
+
+
+def _check_chunk(jobs: list[tuple]) -> list[FileResult]:
+    return [check_file(*job) for job in jobs]
+
+
+def chunks(jobs: list, workers: int, largest: int = 16) -> list[list]:
+    """``jobs`` in consecutive chunks, each an eighth of what remains per worker, at most
+    ``largest``: chunks amortise the inter-process round trip (a book takes a few ms) while
+    keeping the progress bar moving, and shrink to single books at the end, so that no worker
+    sits idle while another finishes a long last chunk."""
+    out, i = [], 0
+    while i < len(jobs):
+        size = max(1, min(largest, (len(jobs) - i) // (workers * 8)))
+        out.append(jobs[i:i + size])
+        i += size
+    return out
