@@ -42,7 +42,6 @@ from .look import (
     TEXT,
     TITLE,
     WRAP,
-    report_page,
     severity_style,
 )
 from .summary import DEFAULT_YEAR, unmapped_note
@@ -322,7 +321,8 @@ def units_grid(result: ConsolidationResult, name: str = UNITS_SHEET) -> Grid:
     g = Grid(name, toolkit=True)
     heads = unit_headings()
     g.row(1, heads, HEAD)
-    g.column_widths([6, 26, 22, 9, 16, 6, 6, *[13] * len(KEY_FIGURES)])
+    label_widths = [6, 26]  # 序号, 单位: on every printed page
+    g.column_widths([*label_widths, 22, 9, 16, 6, 6, *[13] * len(KEY_FIGURES)])
     g.heights[1] = 15 * max(math.ceil(text_width(h) / 12) for h in heads[7:])
     units = {u.index: u for u in result.units}
 
@@ -335,7 +335,9 @@ def units_grid(result: ConsolidationResult, name: str = UNITS_SHEET) -> Grid:
     g.stream = Stream(first_row=2, styles=(CENTER, TEXT, TEXT, CENTER, TEXT, CENTER, CENTER,
                                            *[AMOUNT] * len(KEY_FIGURES)), rows=rows, count=count)
     g.freeze = (2, 3)
-    g.page = report_page(1)
+    # Wider than a page: across pages with the unit's name repeated, not shrunk to an unreadable scale.
+    g.page = Page(fit_width=pages_across(g.widths.values(), sum(label_widths)), fit_height=0,
+                  title_rows=(1, 1), title_columns=(1, len(label_widths)))
     return g
 
 

@@ -12,6 +12,7 @@ its row labels. One soffice call for every file.
 from __future__ import annotations
 
 import re
+import statistics
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,8 +175,9 @@ def sheet_keys() -> list[str]:
 
 # Pages each sheet may take, for the bundled department (three units, about 250 lines in 分户明细)
 # and the seed; a sheet that is not fitted to the page's width comes out several times as long.
-PAGES = {"sheet-汇总说明": 2, f"sheet-{DETAIL_SHEET}": 12, "sheet-分户对比图": 2, "wide-detail": 24,
-         "derived": 3, "narrative": 4, "draft": 4, "explain": 12, f"report-{FINDINGS_SHEET}": 6}
+PAGES = {"sheet-汇总说明": 2, f"sheet-{DETAIL_SHEET}": 12, "sheet-分户主要指标": 2,
+         "sheet-分户对比图": 3,  # printed with 分户主要指标, its data
+         "wide-detail": 24, "derived": 3, "narrative": 4, "draft": 4, "explain": 12, f"report-{FINDINGS_SHEET}": 6}
 
 
 @pytest.mark.parametrize("key", sheet_keys())
@@ -228,3 +230,23 @@ def test_every_page_of_the_detail_carries_its_row_labels(printed, key):
         units = [v for v in (p.grid.value(2, c) for c in range(LABEL_COLUMNS + 2, p.grid.max_column + 1)) if v]
         text = squeezed("".join(pages))
         assert all(squeezed(u) in text for u in units)  # every unit's column printed, on some page
+
+
+def word_height(pdf: Path) -> float:
+    """The median height of the printed words: the print scale, times the font's size."""
+    return statistics.median(y1 - y0 for page in words(pdf) for _, y0, _, y1, _ in page)
+
+
+def test_the_units_sheet_goes_across_pages_with_each_units_name_not_shrunk(printed, department_files):
+    """分户主要指标 is wider than a page: its 序号 and 单位 columns and header row repeat on every
+    page, and it prints at the scale of 分户明细 (which goes across pages unshrunk)."""
+    p = printed["sheet-分户主要指标"]
+    assert p.grid.page.title_columns == (1, 2) and p.grid.page.title_rows == (1, 1)
+    pages = p.pages()
+    assert len(pages) == p.grid.page.fit_width >= 2
+    names = [u.name for path in department_files for u in read_units(path)]
+    for page in pages:
+        text = squeezed(page)
+        assert "单位" in text and "序号" in text
+        assert all(squeezed(n) in text for n in names), page
+    assert word_height(p.pdf) >= 0.9 * word_height(printed[f"sheet-{DETAIL_SHEET}"].pdf)
