@@ -27,8 +27,10 @@ from pytoolkit.commands.overview import OVERVIEW_FROM
 from pytoolkit.findings import Finding, Location, Severity
 from pytoolkit.io.layout import write_book
 from pytoolkit.overview import UnitRow, build, rule_title
-from pytoolkit.render.findings_report import cell_location, link_target, unescape_target
+from pytoolkit.render.findings_report import FINDINGS_HEADERS, cell_location, link_target, unescape_target
 from pytoolkit.samples.data import DEPARTMENT, SEED
+
+FINDING_COLUMN = {h: i for i, h in enumerate(FINDINGS_HEADERS)}  # 问题清单: header → index in a row
 
 PACKS = Path(pytoolkit.__file__).parent / "rules" / "packs"
 
@@ -295,19 +297,21 @@ def test_report_lists_every_finding_with_a_link_to_its_cell(report, reference, u
     assert wb.sheetnames == ["单位概览", "问题清单", "规则统计"]
     ws = wb["问题清单"]
     header = [c.value for c in ws[3]]
-    assert header[:9] == ["序号", "单位", "文件", "严重性", "规则编号", "规则标题", "表", "位置", "问题说明"]
+    assert header == ["序号", "单位", "严重性", "规则标题", "表", "位置", "问题说明", "应为", "实为", "差额",
+                      "金额单位", "文件", "规则编号"]  # the rule id last (kept for the filter), narrow
+    c = FINDING_COLUMN
     rows = list(ws.iter_rows(min_row=4))
     assert len(rows) == len(reference["findings"])
     titles = pack_titles()
     sheets: dict[Path, list[str]] = {}
     for row, f in zip(rows, reference["findings"], strict=True):  # units in file order, as the JSON
         loc = f["location"]
-        assert row[4].value == f["rule"] and row[3].value == {"error": "错误", "warning": "核实", "info": "提示"}[
-            f["severity"]]
-        assert row[5].value == titles.get(f["rule"], row[5].value) and row[5].value
-        assert row[8].value == f["message"]
-        assert row[7].value == f"{loc['sheet']}!{loc['cell']}"
-        link = row[7].hyperlink
+        assert row[c["规则编号"]].value == f["rule"]
+        assert row[c["严重性"]].value == {"error": "错误", "warning": "核实", "info": "提示"}[f["severity"]]
+        assert row[c["规则标题"]].value == titles.get(f["rule"], row[c["规则标题"]].value) and row[c["规则标题"]].value
+        assert row[c["问题说明"]].value == f["message"] and row[c["文件"]].value == loc["file"]
+        assert row[c["位置"]].value == f"{loc['sheet']}!{loc['cell']}"
+        link = row[c["位置"]].hyperlink
         assert link is not None and link.location == cell_location(loc["sheet"], loc["cell"])
         # the target, resolved from the report's folder, is the unit's workbook
         source = Path(os.path.normpath(report.parent / unescape_target(link.target)))
@@ -316,11 +320,11 @@ def test_report_lists_every_finding_with_a_link_to_its_cell(report, reference, u
         names = sheets.setdefault(source, python_calamine.CalamineWorkbook.from_path(str(source)).sheet_names)
         assert loc["sheet"] in names
         if f["expected"] is not None:  # in the table's own unit, as the message says it
-            scale = Decimal(10000) if row[12].value == "元" else Decimal(1)
-            assert row[12].value in ("元", "万元")
-            for value, key in ((row[9].value, "expected"), (row[10].value, "actual")):
+            scale = Decimal(10000) if row[c["金额单位"]].value == "元" else Decimal(1)
+            assert row[c["金额单位"]].value in ("元", "万元")
+            for value, key in ((row[c["应为"]].value, "expected"), (row[c["实为"]].value, "actual")):
                 assert abs(Decimal(str(value)) - Decimal(f[key]) * scale) < Decimal("0.000001") * scale
-    assert {r[12].value for r in rows} >= {"元", "万元"}
+    assert {r[c["金额单位"]].value for r in rows} >= {"元", "万元"}
     assert ws.auto_filter.ref == f"A3:M{3 + len(rows)}"
     for name in wb.sheetnames:
         s = wb[name]
@@ -432,16 +436,18 @@ def test_consolidate_batch_prints_the_overview_and_writes_the_report(units, tmp_
     wb = load_workbook(report)
     rows = list(wb["问题清单"].iter_rows(min_row=4))
     assert len(rows) == len(doc["findings"]) == sum(doc["summary"].values())
-    assert sorted(r[8].value for r in rows) == sorted(f["message"] for f in doc["findings"])
+    c = FINDING_COLUMN
+    assert sorted(r[c["问题说明"]].value for r in rows) == sorted(f["message"] for f in doc["findings"])
     overview = {r[1].value: r for r in wb["单位概览"].iter_rows(min_row=4)}
     assert {f"测试局单位{ch}" for ch in "甲乙丙丁戊己庚"} <= set(overview)
-    year = [r for r in rows if r[4].value == "consolidate.year_mismatch"]
+    year = [r for r in rows if r[c["规则编号"]].value == "consolidate.year_mismatch"]
     assert year and all(r[1].value == "测试局上年单位" for r in year)
     mine = [r for r in rows if r[1].value == "测试局上年单位"]
-    assert overview["测试局上年单位"][3].value == sum(r[3].value == "错误" for r in mine)
+    assert overview["测试局上年单位"][3].value == sum(r[c["严重性"]].value == "错误" for r in mine)
     for r in rows:
-        if r[7].hyperlink is not None and r[7].hyperlink.target:
-            assert Path(os.path.normpath(report.parent / unescape_target(r[7].hyperlink.target))).exists()
+        link = r[c["位置"]].hyperlink
+        if link is not None and link.target:
+            assert Path(os.path.normpath(report.parent / unescape_target(link.target))).exists()
     code, out, err = run(capsys, "consolidate", folder, "-o", out_path, "--force", "--detail")
     assert len(detail_lines(out)) == len(doc["findings"])
 

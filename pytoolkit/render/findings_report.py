@@ -83,11 +83,13 @@ def empty_grids(report_folder: str, subject: str) -> list[Grid]:
 
 
 UNIT_WIDTHS = (6, 28, 30, 7, 7, 7, 16, 10, 40)
-FINDING_WIDTHS = (6, 22, 22, 7, 20, 30, 18, 20, 60, 13, 13, 12, 8)
+# 问题清单: what a reader reads first on the left; the file and the rule id (kept for the filter and
+# for JSON users) in the last, narrow columns.
+FINDINGS_HEADERS = ("序号", "单位", "严重性", "规则标题", "表", "位置", "问题说明", "应为", "实为", "差额", "金额单位",
+                    "文件", "规则编号")
+FINDING_WIDTHS = (6, 18, 7, 22, 12, 16, 46, 12, 12, 12, 8, 16, 14)
+FINDINGS_STYLES = (TEXT, WRAP, CENTER, WRAP, WRAP, LINK, WRAP, AMOUNT, AMOUNT, AMOUNT, CENTER, WRAP, TEXT)
 RULE_WIDTHS = (6, 24, 60, 8, 12, 12)
-FINDINGS_HEADERS = ("序号", "单位", "文件", "严重性", "规则编号", "规则标题", "表", "位置", "问题说明", "应为", "实为",
-                    "差额", "金额单位")
-FINDINGS_STYLES = (TEXT, WRAP, WRAP, CENTER, TEXT, WRAP, WRAP, LINK, WRAP, AMOUNT, AMOUNT, AMOUNT, CENTER)
 UNIT_STYLES = (TEXT, WRAP, LINK, TEXT, TEXT, TEXT, CENTER, LINK, WRAP)
 RULE_STYLES = (TEXT, TEXT, WRAP, CENTER, TEXT, TEXT)
 
@@ -173,16 +175,16 @@ def finding_rows(u: UnitRow, first: int, folder: str, titles: dict[str, str] | N
     name, file = u.name, file_name(u.file)
     for n, f in enumerate(u.findings, start=first - HEADER_ROW):
         loc = f.location
-        links = {8: FileLink(target, cell_location(loc.sheet, loc.cell))} if target and loc.sheet else {}
+        links = {_PLACE: FileLink(target, cell_location(loc.sheet, loc.cell))} if target and loc.sheet else {}
         amounts = (f.expected, f.actual, f.difference)
         if f.unit == "元" and f.expected is not None:  # as the message has them: a 0.01 元 break is not 0.00 万元
             amounts = tuple(None if a is None else a * _YUAN for a in amounts)
         title = titles.get(f.rule)
         if title is None:
             title = titles[f.rule] = rule_title(f.rule)
-        values = (n, name, file, _LABELS[f.severity], f.rule, title, _table_title(f),
-                  str(loc) or None, f.message, *amounts, f.unit if f.expected is not None else None)
-        yield StreamRow(values, {4: SEVERITY_STYLES[_RANK[f.severity]]}, links,
+        values = (n, name, _LABELS[f.severity], title, _table_title(f), str(loc) or None, f.message, *amounts,
+                  f.unit if f.expected is not None else None, file, f.rule)
+        yield StreamRow(values, {_SEVERITY: SEVERITY_STYLES[_RANK[f.severity]]}, links,
                         row_height(values, _FINDING_WRAPPED, _MESSAGE))
 
 
@@ -192,6 +194,8 @@ _YUAN = Decimal(10000)  # 元 per 万元
 _UNIT_WRAPPED = _wrapped(UNIT_STYLES, UNIT_WIDTHS)
 _FINDING_WRAPPED = _wrapped(FINDINGS_STYLES, FINDING_WIDTHS)
 _MESSAGE = FINDINGS_HEADERS.index("问题说明")
+_SEVERITY = FINDINGS_HEADERS.index("严重性") + 1  # columns, counted from 1
+_PLACE = FINDINGS_HEADERS.index("位置") + 1
 _RULE_WRAPPED = _wrapped(RULE_STYLES, RULE_WIDTHS)
 
 

@@ -256,6 +256,6 @@ def test_the_units_sheet_goes_across_pages_with_each_units_name_not_shrunk(print
 def test_no_sheet_is_shrunk_much_below_full_size(printed, key):
     """Fitted to the page's width, a sheet still prints at least at about three quarters of the
     size of 分户明细 (which is not shrunk): the 三公 table's eighteen columns narrow to their figures.
-    问题清单's thirteen columns print at about 60% (a list read filtered on screen, printed rarely)."""
-    least = 0.55 if key == f"report-{FINDINGS_SHEET}" else 0.75
+    问题清单's thirteen columns print at about 70% (a list read filtered on screen, printed rarely)."""
+    least = 0.68 if key == f"report-{FINDINGS_SHEET}" else 0.75
     assert word_height(printed[key].pdf) >= least * word_height(printed[f"sheet-{DETAIL_SHEET}"].pdf), key
