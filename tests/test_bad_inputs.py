@@ -57,7 +57,7 @@ def _path(case: dict, on_demand: dict[str, Path]) -> Path:
 def test_every_committed_input_exists_and_every_input_has_an_answer():
     committed = {c["file"] for c in CASES if not c.get("on_demand")}
     assert all((BAD / f).exists() for f in committed)
-    on_disk = {str(p.relative_to(BAD)) for p in BAD.rglob("*") if p.suffix in (".xlsx", ".xls")}
+    on_disk = {str(p.relative_to(BAD)) for p in BAD.rglob("*") if p.suffix in (".xlsx", ".xls", ".ods", ".et")}
     on_disk.discard("open_in_excel/~$局机关.xlsx")  # part of the open_in_excel case
     assert on_disk == committed, "a file of the folder has no line in expected.yaml, or the reverse"
     assert set(make_corpus.ON_DEMAND) == {c["file"] for c in CASES if c.get("on_demand")}

@@ -76,3 +76,20 @@ def test_cli_workers_json_matches_sequential(folder, capsys):
 def test_cli_rejects_a_bad_worker_count(bad, capsys):
     assert cli.main(["validate", "x.xlsx", "--workers", bad]) == 2
     assert "正整数" in capsys.readouterr().err
+
+
+def test_a_folder_lists_a_wps_et_file_instead_of_passing_over_it(tmp_path, capsys):
+    """A unit that sent its book in WPS's own .et format is reported (with what to do), not skipped;
+    an .ods among the books is read."""
+    write_book(tmp_path / "单位1.xlsx", DEPARTMENT[0])
+    shutil.copy(Path(__file__).parent / "data" / "bad" / "wps_native.et", tmp_path / "单位2.et")
+    shutil.copy(Path(__file__).parent / "data" / "bad" / "libreoffice.ods", tmp_path / "单位3.ods")
+    code = cli.main(["validate", str(tmp_path), "--format", "json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == cli.EXIT_INPUT
+    files = {f["location"].get("file") for f in doc["findings"] if f["rule"] == "read.unusable"}
+    assert files == {"单位2.et"}
+    message = next(f["message"] for f in doc["findings"] if f["rule"] == "read.unusable")
+    assert "WPS" in message and "另存为" in message
+    usable = {Path(i["file"]).name: i["usable"] for i in doc["inputs"]}
+    assert usable == {"单位1.xlsx": True, "单位2.et": False, "单位3.ods": True}

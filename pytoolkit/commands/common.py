@@ -41,7 +41,9 @@ from ..tables.catalog import BY_ID
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 EXIT_INTERRUPTED = 130  # Ctrl+C, as shells report SIGINT
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+# What a folder expands to: the workbooks the reader takes, and WPS's own spreadsheet files, which it
+# refuses with what to do (a unit's .et among the .xlsx must be reported, not silently passed over).
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods", ".et", ".ett")
 EDITIONS = ("2018", "2019")
 FORMATS = ("text", "json")
 

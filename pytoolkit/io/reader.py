@@ -108,6 +108,17 @@ def _open_in_excel(path: Path) -> bool:
     return any((path.parent / name).exists() for name in {"~$" + path.name, "~$" + path.name[2:]})
 
 
+# What to do with the files an office PC commonly holds instead of an Excel workbook.
+_SAVE_AS = {
+    ".et": "这是WPS表格自己的格式：请在WPS中“文件›另存为”，文件类型选“Excel 工作簿(*.xlsx)”后再用。",
+    ".ett": "这是WPS表格的模板：请在WPS中打开后“另存为”Excel 工作簿(*.xlsx)。",
+    ".csv": "CSV只有一张表、没有合并表头，无法识别决算表：请使用原来的Excel工作簿。",
+    ".pdf": "PDF中的表格无法直接校验：请使用编制公开表时的Excel工作簿。",
+    ".doc": "Word文档不是工作簿；情况说明请另存为 .docx 后用 pytoolkit narrative check 核对。",
+    ".docx": "Word文档不是工作簿；情况说明请用 pytoolkit narrative check 核对。",
+}
+
+
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise InputError(f"找不到文件：{path}")
@@ -115,7 +126,8 @@ def _check_file(path: Path) -> None:
         raise InputError(f"{path} 是文件夹，不是工作簿。")
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
-        raise InputError(f"{path.name}：不支持的文件类型“{path.suffix}”，请提供 .xlsx / .xlsm / .xls 工作簿。")
+        hint = _SAVE_AS.get(suffix, "")
+        raise InputError(f"{path.name}：不支持的文件类型“{path.suffix}”，请提供 .xlsx / .xlsm / .xls 工作簿。{hint}")
     if path.name.startswith("~$"):
         raise InputError(f"{path.name}：这是Excel打开工作簿时生成的临时锁定文件，不是工作簿本身。")
     if path.stat().st_size == 0:

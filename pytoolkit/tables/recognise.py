@@ -53,6 +53,44 @@ class _Group:
     amount_cols: dict[str, int] = field(default_factory=dict)
 
 
+def _spread_group_labels(grid: _Grid, rows: list[tuple[int, list[tuple[int, str]]]]
+                         ) -> list[tuple[int, list[tuple[int, str]]]]:
+    """Header rows (row, texts) with each unmerged group label spread over its columns.
+
+    A label over several columns is normally a merged cell, which ``filled_texts`` fills. Written
+    with 跨列居中 instead, or in a sheet converted from PDF or read from an .ods (no merges), it
+    stands over its first column only: 预算数 over the six columns of its block, the rest blank. A
+    blank header cell takes the label to its left in the same row when both columns have header
+    words below (the label heads a group, not a single column) and no merged cell decides
+    otherwise. The group ends at a column with nothing below, or where a label of a row above
+    begins (公务接待费 over 预算数|决算数 ends the 公务用车运行维护费 to its left).
+    """
+    fill = grid.merged_fill
+    own = [{c for c, _ in texts if (r, c) not in fill} for r, texts in rows]  # labels that begin here
+    out: list[tuple[int, list[tuple[int, str]]]] = []
+    below: set[int] = set()  # columns with a header word in a lower row
+    for i in range(len(rows) - 1, -1, -1):
+        r, texts = rows[i]
+        if below and texts:
+            starts_above = set().union(*own[:i])
+            spread: dict[int, str] = dict(texts)
+            label = ""
+            for c in range(texts[0][0], max(below) + 1):
+                t = spread.get(c)
+                if t:
+                    label = t if c in own[i] and (r, c) not in grid.merged_span and c in below else ""
+                elif label and c in below and c not in starts_above and (r, c) not in fill:
+                    spread[c] = label
+                else:
+                    label = ""
+            if len(spread) > len(texts):
+                texts = sorted(spread.items())
+        below.update(c for c, _ in texts)
+        out.append((r, texts))
+    out.reverse()
+    return out
+
+
 class _Grid:
     """A sheet with merged ranges filled, for reading headers and labels.
 
@@ -434,12 +472,17 @@ class _Recogniser:
         return False
 
     def header_paths(self, grid: _Grid, h0: int, h1: int) -> list[list[str]]:
-        paths: list[list[str]] = [[] for _ in range(grid.width)]
+        rows: list[tuple[int, list[tuple[int, str]]]] = []
         for r in range(h0, h1):
             if grid.numbers(r) and grid.is_numbering_row(r):
                 self.rec.skipped.append((f"第{r + 1}行", "栏次行（列的编号），不是金额"))
                 continue  # 栏次 numbers are not header words
-            for c, t in grid.filled_texts(r):
+            rows.append((r, grid.filled_texts(r)))
+        if len(rows) > 1:
+            rows = _spread_group_labels(grid, rows)
+        paths: list[list[str]] = [[] for _ in range(grid.width)]
+        for _r, texts in rows:
+            for c, t in texts:
                 if c >= grid.width:
                     continue  # a merged area reaching past the last value column
                 path = paths[c]
@@ -1150,7 +1193,9 @@ class _Recogniser:
             label_col = hit
             h0 = r
             r += 1
-            while r < end and grid.text(r, label_col) == "机构名称":
+            # the header's lower rows: 机构名称 merged down, or blank under it when not merged
+            while r < end and (grid.text(r, label_col) == "机构名称" or (
+                    not grid.text(r, label_col) and grid.row_texts(r) and not grid.numbers(r))):
                 r += 1
             paths = self.header_paths(grid, h0, r)
             cols = {}

@@ -293,11 +293,19 @@ def codes_as_numbers(layout: G.Layout, rng: random.Random) -> str | None:
     return "科目编码存成数字"
 
 
+def unmerge_headers(layout: G.Layout, rng: random.Random) -> str | None:
+    if not layout.merged_headers or not any(
+            cell in (G.MERGE_LEFT, G.MERGE_UP) for t in layout.tables() for line in t.header for cell in line):
+        return None
+    layout.merged_headers = False
+    return "表头不合并单元格（跨列居中，或由PDF转换）"
+
+
 KINDS: dict[str, Callable[[G.Layout, random.Random], str | None]] = {
     "drop_optional": drop_optional, "add_lanci": add_lanci, "add_line_column": add_line_column,
     "renumber": renumber, "move_total": move_total, "add_notes": add_notes, "stack": stack,
     "rename_sheets": rename_sheets, "to_yuan": to_yuan, "text_numbers": text_numbers,
-    "dash_blanks": dash_blanks, "codes_as_numbers": codes_as_numbers,
+    "dash_blanks": dash_blanks, "codes_as_numbers": codes_as_numbers, "unmerge_headers": unmerge_headers,
 }
 
 

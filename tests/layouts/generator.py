@@ -90,6 +90,9 @@ class Layout:
     text_numbers: bool = False  # amounts stored as text ("1,234.56")
     codes_as_numbers: bool = False  # 科目编码 stored as numbers (a split 款 "01" becomes 1)
     number_format: str = "#,##0.00"
+    # False: header cells are not merged, a group's label stands over its first column only (跨列居中,
+    # a sheet converted from PDF, an .ods the reader gets no merges for)
+    merged_headers: bool = True
     meta: dict = field(default_factory=dict)
 
     def tables(self) -> list[Table]:
@@ -366,7 +369,8 @@ def _write_table(ws, layout: Layout, t: Table, r: int, si: int, ti: int, truth: 
             if text:
                 truth.marks.append(Mark("header", ws.title, r, c, text))
         r += 1
-    _merge_grid(ws, h0, t.header)
+    if layout.merged_headers:
+        _merge_grid(ws, h0, t.header)
     # Rows.
     gmap = groups(t.columns)
     standard = is_public(t.id)

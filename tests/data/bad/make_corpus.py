@@ -192,6 +192,26 @@ def legacy_xls(d: Path) -> Path:
     return d / "legacy.xls"
 
 
+def libreoffice_ods(d: Path) -> Path:
+    """The sample saved by LibreOffice as .ods: the reader gets no merged ranges from it."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        raise SystemExit("libreoffice.ods needs LibreOffice (soffice) to be made")
+    with tempfile.TemporaryDirectory() as tmp:
+        src = _good(Path(tmp) / "libreoffice.xlsx")
+        profile = Path(tmp) / "profile"
+        subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
+                        "ods", "--outdir", str(d), str(src)], check=True, capture_output=True, timeout=180)
+    return d / "libreoffice.ods"
+
+
+def wps_et(d: Path) -> Path:
+    """A unit's book in WPS 表格's own .et format (an OLE file like .xls; refused by its extension)."""
+    p = d / "wps_native.et"
+    p.write_bytes((d / "legacy.xls").read_bytes())
+    return p
+
+
 def missing_sheets(d: Path) -> Path:
     def change(wb, book):
         for t in ("T4", "T5", "T6", "T7"):
@@ -420,9 +440,9 @@ def huge_sheet(d: Path, rows: int = 300_000) -> Path:
 
 
 COMMITTED = (not_a_workbook, truncated, corrupted_entry, zip_not_workbook, encrypted, fake_legacy, empty_file,
-             empty_workbook, lock_file, legacy_xls, missing_sheets, reordered_columns, renamed_header,
-             merged_over_data, hidden_rows_and_columns, text_numbers, excel_errors, uncalculated_formulas,
-             uncalculated_other_formulas,
+             empty_workbook, lock_file, legacy_xls, libreoffice_ods, wps_et, missing_sheets, reordered_columns,
+             renamed_header, merged_over_data, hidden_rows_and_columns, text_numbers, excel_errors,
+             uncalculated_formulas, uncalculated_other_formulas,
              bad_codes, mixed_units, open_in_excel, formula_injection)
 ON_DEMAND = {"bomb_sheet.xlsx": bomb_sheet, "bomb_shared_strings.xlsx": bomb_shared_strings,
              "huge_sheet.xlsx": huge_sheet}
