@@ -53,6 +53,44 @@ class _Group:
     amount_cols: dict[str, int] = field(default_factory=dict)
 
 
+_BLOCK_TOTALS = frozenset({*catalog.TOTAL_LABELS, "人员经费合计", "公用经费合计"})
+
+
+def _label_over_blocks(groups: list[_Group], row: list) -> list:
+    """``row`` with a total's label moved to the block its amount is in, when the label is not
+    merged across the blocks between (a PDF conversion): in T6's three blocks, 公用经费合计 written
+    in the second block's code column and its amount in the third block's amount column, with
+    nothing in between. Other rows are returned as they are."""
+    width = len(row)
+
+    def text_at(g: _Group) -> tuple[int, str] | None:
+        for c in (*g.code_cols, *(() if g.label_col is None else (g.label_col,))):
+            v = row[c] if c < width else ""
+            if v.__class__ is str and v.strip():
+                return c, v
+        return None
+
+    def has_amount(g: _Group) -> bool:
+        return any(c < width and row[c] != "" for c in g.amount_cols.values())
+
+    for i, g in enumerate(groups[:-1]):
+        found = text_at(g)
+        if found is None or has_amount(g) or normalise_label(found[1]) not in _BLOCK_TOTALS:
+            continue
+        for g2 in groups[i + 1:]:
+            if text_at(g2) is not None:
+                break
+            if has_amount(g2):
+                if g2.label_col is None and not g2.code_cols:
+                    break
+                moved = list(row)
+                moved.extend([""] * (max((*g2.code_cols, g2.label_col or 0)) + 1 - width))
+                moved[found[0]] = ""
+                moved[g2.label_col if g2.label_col is not None else g2.code_cols[0]] = found[1]
+                return moved
+    return row
+
+
 def _spread_group_labels(grid: _Grid, rows: list[tuple[int, list[tuple[int, str]]]]
                          ) -> list[tuple[int, list[tuple[int, str]]]]:
     """Header rows (row, texts) with each unmerged group label spread over its columns.
@@ -625,6 +663,8 @@ class _Recogniser:
                 rec.skipped.append((f"第{r + 1}行", "栏次行（列的编号），不是金额"))
                 continue
             before = len(table.rows)
+            if len(pairs) > 1 and r not in grid.merged_rows:
+                row = _label_over_blocks(groups, row)
             for g, parts in pairs:
                 data_row(grid, table, g, r, row, seen, parts, state)
             if len(table.rows) > before or not state.get("closed"):
@@ -710,7 +750,8 @@ class _Recogniser:
         raw_label = (cells_row[lc] if lc < width else "") if lc is not None else ""
         code_cols = g.code_cols
         if (raw_label == "" or raw_label is None) and code_cols:
-            first = grid.filled(r, code_cols[0])
+            c0 = code_cols[0]
+            first = grid.filled(r, c0) if (r, c0) in grid.merged_fill else (cells_row[c0] if c0 < width else "")
             if isinstance(first, str) and first.strip() and not _clean_code(first).isdigit():
                 raw_label = first  # e.g. 人员经费合计 spanning the code and name columns
         if isinstance(raw_label, str):

@@ -301,11 +301,21 @@ def unmerge_headers(layout: G.Layout, rng: random.Random) -> str | None:
     return "表头不合并单元格（跨列居中，或由PDF转换）"
 
 
+def unmerge_rows(layout: G.Layout, rng: random.Random) -> str | None:
+    if not layout.merged_rows or not any(
+            cell in (G.MERGE_LEFT, G.MERGE_UP) for t in layout.tables() for row in t.rows if row.kind != "note"
+            for cell in row.cells):
+        return None
+    layout.merged_rows = False
+    return "行标签不合并单元格（合计跨编码列、跨栏的经费合计只写在第一格）"
+
+
 KINDS: dict[str, Callable[[G.Layout, random.Random], str | None]] = {
     "drop_optional": drop_optional, "add_lanci": add_lanci, "add_line_column": add_line_column,
     "renumber": renumber, "move_total": move_total, "add_notes": add_notes, "stack": stack,
     "rename_sheets": rename_sheets, "to_yuan": to_yuan, "text_numbers": text_numbers,
     "dash_blanks": dash_blanks, "codes_as_numbers": codes_as_numbers, "unmerge_headers": unmerge_headers,
+    "unmerge_rows": unmerge_rows,
 }
 
 

@@ -93,6 +93,7 @@ class Layout:
     # False: header cells are not merged, a group's label stands over its first column only (跨列居中,
     # a sheet converted from PDF, an .ods the reader gets no merges for)
     merged_headers: bool = True
+    merged_rows: bool = True  # False: a row label over several cells (合计 over 类|款|项) is not merged
     meta: dict = field(default_factory=dict)
 
     def tables(self) -> list[Table]:
@@ -421,7 +422,8 @@ def _write_table(ws, layout: Layout, t: Table, r: int, si: int, ti: int, truth: 
                 if row.kind == "text" or (col.role == "amount" and text.strip()):
                     truth.marks.append(Mark("text", ws.title, r, c, text))
         r += 1
-    _merge_grid(ws, d0, grid)
+    if layout.merged_rows:
+        _merge_grid(ws, d0, grid)
     for note in t.notes:
         ws.cell(r + 1, 1, note)
         _merge(ws, r, 0, r, width - 1)
