@@ -1,6 +1,7 @@
 """Perturbed real layouts: what the product reads right in a corpus layout it must still read right
 after one perturbation (栏次 rows, 行次 columns, renumbered labels, moved 合计, notes, stacked or
-renamed sheets, 元, text numbers, “—” blanks, numeric codes, dropped optional blocks).
+renamed sheets, 元, text numbers, “—” blanks, numeric codes, dropped optional blocks, header labels or
+row labels not merged).
 
 Each (perturbation, base layout) pair is one case with a fixed seed; what the product misses today is
 listed under ``fuzz:`` in ``xfail.yaml`` (``kind/base``). The mixed cases combine 2–4 perturbations
