@@ -60,35 +60,40 @@ def _label_over_blocks(groups: list[_Group], row: list) -> list:
     """``row`` with a total's label moved to the block its amount is in, when the label is not
     merged across the blocks between (a PDF conversion): in T6's three blocks, 公用经费合计 written
     in the second block's code column and its amount in the third block's amount column, with
-    nothing in between. Other rows are returned as they are."""
+    nothing in between. Other rows are returned as they are (the recogniser's hot loop: a block
+    with an amount, the common case, is passed over first)."""
     width = len(row)
-
-    def text_at(g: _Group) -> tuple[int, str] | None:
-        for c in (*g.code_cols, *(() if g.label_col is None else (g.label_col,))):
-            v = row[c] if c < width else ""
-            if v.__class__ is str and v.strip():
-                return c, v
-        return None
-
-    def has_amount(g: _Group) -> bool:
-        return any(c < width and row[c] != "" for c in g.amount_cols.values())
-
-    for i, g in enumerate(groups[:-1]):
-        found = text_at(g)
-        if found is None or has_amount(g) or normalise_label(found[1]) not in _BLOCK_TOTALS:
+    for i in range(len(groups) - 1):
+        g = groups[i]
+        if any(c < width and row[c] != "" for c in g.amount_cols.values()):
+            continue
+        found = _block_text(g, row, width)
+        if found is None or normalise_label(found[1]) not in _BLOCK_TOTALS:
             continue
         for g2 in groups[i + 1:]:
-            if text_at(g2) is not None:
+            if _block_text(g2, row, width) is not None or (g2.label_col is None and not g2.code_cols):
                 break
-            if has_amount(g2):
-                if g2.label_col is None and not g2.code_cols:
-                    break
-                moved = list(row)
-                moved.extend([""] * (max((*g2.code_cols, g2.label_col or 0)) + 1 - width))
+            if any(c < width and row[c] != "" for c in g2.amount_cols.values()):
+                target = g2.label_col if g2.label_col is not None else g2.code_cols[0]
+                moved = list(row) + [""] * (target + 1 - width)
                 moved[found[0]] = ""
-                moved[g2.label_col if g2.label_col is not None else g2.code_cols[0]] = found[1]
+                moved[target] = found[1]
                 return moved
     return row
+
+
+def _block_text(g: _Group, row: list, width: int) -> tuple[int, str] | None:
+    """The first text of a block's code and label cells in ``row``: (column, text)."""
+    for c in g.code_cols:
+        v = row[c] if c < width else ""
+        if v.__class__ is str and v.strip():
+            return c, v
+    c = g.label_col
+    if c is not None and c < width:
+        v = row[c]
+        if v.__class__ is str and v.strip():
+            return c, v
+    return None
 
 
 def _spread_group_labels(grid: _Grid, rows: list[tuple[int, list[tuple[int, str]]]]
