@@ -65,21 +65,31 @@ def _label_over_blocks(groups: list[_Group], row: list) -> list:
     width = len(row)
     for i in range(len(groups) - 1):
         g = groups[i]
-        if any(c < width and row[c] != "" for c in g.amount_cols.values()):
-            continue
-        found = _block_text(g, row, width)
-        if found is None or normalise_label(found[1]) not in _BLOCK_TOTALS:
-            continue
-        for g2 in groups[i + 1:]:
-            if _block_text(g2, row, width) is not None or (g2.label_col is None and not g2.code_cols):
+        for c in g.amount_cols.values():
+            if c < width and row[c] != "":
                 break
-            if any(c < width and row[c] != "" for c in g2.amount_cols.values()):
-                target = g2.label_col if g2.label_col is not None else g2.code_cols[0]
-                moved = list(row) + [""] * (target + 1 - width)
-                moved[found[0]] = ""
-                moved[target] = found[1]
-                return moved
+        else:
+            found = _block_text(g, row, width)
+            if found is not None and normalise_label(found[1]) in _BLOCK_TOTALS:
+                moved = _moved_label(groups[i + 1:], row, width, found)
+                if moved is not None:
+                    return moved
     return row
+
+
+def _moved_label(later: list[_Group], row: list, width: int, found: tuple[int, str]) -> list | None:
+    """``row`` with the label ``found`` moved to the first later block with an amount, if the blocks
+    up to it hold no text."""
+    for g2 in later:
+        if _block_text(g2, row, width) is not None or (g2.label_col is None and not g2.code_cols):
+            return None
+        if any(c < width and row[c] != "" for c in g2.amount_cols.values()):
+            target = g2.label_col if g2.label_col is not None else g2.code_cols[0]
+            moved = list(row) + [""] * (target + 1 - width)
+            moved[found[0]] = ""
+            moved[target] = found[1]
+            return moved
+    return None
 
 
 def _block_text(g: _Group, row: list, width: int) -> tuple[int, str] | None:
@@ -109,12 +119,14 @@ def _spread_group_labels(grid: _Grid, rows: list[tuple[int, list[tuple[int, str]
     begins (公务接待费 over 预算数|决算数 ends the 公务用车运行维护费 to its left).
     """
     fill = grid.merged_fill
-    own = [{c for c, _ in texts if (r, c) not in fill} for r, texts in rows]  # labels that begin here
     out: list[tuple[int, list[tuple[int, str]]]] = []
     below: set[int] = set()  # columns with a header word in a lower row
     for i in range(len(rows) - 1, -1, -1):
         r, texts = rows[i]
-        if below and texts:
+        cols = {c for c, _ in texts}
+        missing = below - cols  # blank here, a header word below: maybe under an unmerged label
+        if missing and texts and max(missing) > texts[0][0]:
+            own = [{c for c, _ in t if (rr, c) not in fill} for rr, t in rows[:i + 1]]  # labels that begin here
             starts_above = set().union(*own[:i])
             spread: dict[int, str] = dict(texts)
             label = ""
@@ -128,7 +140,8 @@ def _spread_group_labels(grid: _Grid, rows: list[tuple[int, list[tuple[int, str]
                     label = ""
             if len(spread) > len(texts):
                 texts = sorted(spread.items())
-        below.update(c for c, _ in texts)
+                cols = set(spread)
+        below |= cols
         out.append((r, texts))
     out.reverse()
     return out
