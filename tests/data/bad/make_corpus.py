@@ -179,30 +179,29 @@ def bomb_shared_strings(d: Path, mb: int = 120) -> Path:
 
 
 # -- files that can be used, with findings --------------------------------------------------------
-def legacy_xls(d: Path) -> Path:
-    """The sample saved by LibreOffice in the Excel 97–2003 format."""
+def _saved_by_libreoffice(d: Path, name: str) -> Path:
+    """The sample saved by LibreOffice as ``name`` (its extension picks the format)."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise SystemExit("legacy.xls needs LibreOffice (soffice) to be made")
+        raise SystemExit(f"{name} needs LibreOffice (soffice) to be made")
+    target = Path(name)
     with tempfile.TemporaryDirectory() as tmp:
-        src = _good(Path(tmp) / "legacy.xlsx")
+        src = _good(Path(tmp) / f"{target.stem}.xlsx")
         profile = Path(tmp) / "profile"
         subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
-                        "xls", "--outdir", str(d), str(src)], check=True, capture_output=True, timeout=180)
-    return d / "legacy.xls"
+                        target.suffix[1:], "--outdir", str(d), str(src)], check=True, capture_output=True,
+                       timeout=180)
+    return d / name
+
+
+def legacy_xls(d: Path) -> Path:
+    """The sample saved by LibreOffice in the Excel 97–2003 format."""
+    return _saved_by_libreoffice(d, "legacy.xls")
 
 
 def libreoffice_ods(d: Path) -> Path:
     """The sample saved by LibreOffice as .ods: the reader gets no merged ranges from it."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        raise SystemExit("libreoffice.ods needs LibreOffice (soffice) to be made")
-    with tempfile.TemporaryDirectory() as tmp:
-        src = _good(Path(tmp) / "libreoffice.xlsx")
-        profile = Path(tmp) / "profile"
-        subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to",
-                        "ods", "--outdir", str(d), str(src)], check=True, capture_output=True, timeout=180)
-    return d / "libreoffice.ods"
+    return _saved_by_libreoffice(d, "libreoffice.ods")
 
 
 def wps_et(d: Path) -> Path:
