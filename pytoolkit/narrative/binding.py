@@ -157,9 +157,11 @@ class Binder:
 
     # -- readings ----------------------------------------------------------------------------
     def readings(self, ex: Extraction, c: Claim) -> list[Reading]:
-        if c.each and not (c.pair and c.relation == "rate"):
+        if c.each and not (c.pair and c.relation in ("rate", "share")):
             return []
         if c.kind == "percent":
+            if c.relation == "share" and c.pair:
+                return self._parallel_share(ex, c)
             if c.relation == "share":
                 return self._share(ex, c)
             if c.relation == "completion":
@@ -188,11 +190,11 @@ class Binder:
         if named and not key:
             # A whole with no known name (“占政府采购预算的”): the figure whose own words are that
             # name (“2023年政府采购预算17000元”), uncertain.
-            name = re.sub(r"\s", "", named)
+            name = re.sub(r"\s|总", "", named)  # “占授予中小企业合同总金额的”: “…合同金额为1.3亿元”
             if len(name) < 3:
                 return []
             found = {c.value: c for c in reversed(ex.claims) if c.is_level and not c.each and c is not part
-                     and c.line_index <= p.line_index and name in re.sub(r"\s", "", c.subject)}
+                     and c.line_index <= p.line_index and name in re.sub(r"\s|总", "", c.subject)}
             return [Reading(p, "share", num, Operand.of(w), False, "占比") for w in list(found.values())[:3]]
         out: list[Reading] = []
         if key:
@@ -251,6 +253,45 @@ class Binder:
             if len({w.value for w in wholes}) == 1:
                 return [Reading(p, "share", num, Operand.of(wholes[0]), False, "占比")]
         return []
+
+    def parallel_parts(self, ex: Extraction, p: Claim) -> tuple[list[Claim], Claim | None, bool]:
+        """For a share in a list of shares (“…分别为0.72亿元、0.02亿元和0.59亿元，占全市政府采购规模
+        比例为54.54%、1.51%和44.69%”): the amounts listed alike before it in its sentence, the whole
+        they are parts of, and whether that whole is certain — a level stated before the lists (in
+        the sentence or the one before) that the listed amounts add up to. Without such a level the
+        first level before the lists in the sentence is a plausible whole."""
+        n = p.pair[2]
+        before = [c for c in ex.in_sentence(p.sentence) if c.end <= p.start]
+        head = _nearest(before, lambda c: c.kind == "amount" and c.relation == "" and c.pair and c.pair[2] == n
+                        and c.pair[1] == 0)
+        if head is None:
+            return [], None, False
+        parts = [c for c in before if c.pair and c.pair[0] == head.pair[0]]
+        total = sum((c.value for c in parts), Decimal(0))
+        tol = sum((c.half for c in parts), Decimal(0))
+        levels = [c for c in before if c.end <= head.start and c.is_level and not c.each and c.depth == 0]
+        line = ex.sentence(p.sentence).line_index
+        for sid in range(p.sentence - 1, max(-1, p.sentence - 5), -1):
+            # “…规模为1.32亿元。其中,货物、工程、服务…。从组织形式看,…分别为0.54亿元、…”: the whole
+            # stated once, a few sentences before, in the paragraph.
+            prev = ex.sentence(sid)
+            if prev is None or prev.line_index != line:
+                break
+            levels = [c for c in _levels(ex.in_sentence(prev.id)) if c.depth == 0] + levels
+        for w in reversed(levels):
+            if abs(total - w.value) <= tol + w.half:
+                return parts, w, True
+        name = re.sub(r"\s|总|的$", "", p.whole)
+        named = [c for c in levels if len(name) >= 3 and name in re.sub(r"\s|总", "", c.subject)]
+        own = [c for c in levels if c.sentence == p.sentence]
+        return parts, (named or own or [None])[-1], False
+
+    def _parallel_share(self, ex: Extraction, p: Claim) -> list[Reading]:
+        parts, whole, certain = self.parallel_parts(ex, p)
+        k = p.pair[1]
+        if whole is None or k >= len(parts) or whole.value <= 0:
+            return []
+        return [Reading(p, "share", Operand.of(parts[k]), Operand.of(whole), certain, "占比")]
 
     def _completion(self, ex: Extraction, p: Claim) -> list[Reading]:
         claims = ex.in_sentence(p.sentence)
@@ -364,12 +405,30 @@ class Binder:
         role = "预算" if d.base == "预算" else "上年"
         prior = _nearest(before, lambda c: c.is_level and c.role == role and not c.each)
         if prior is None:
+            if not any(c.is_level for c in ex.in_sentence(d.sentence)) and d.key and not _weak(d.key):
+                return self._change_stated_before(ex, d, role)
             return []
         current = _nearest([c for c in before if c is not prior],
                            lambda c: c.is_level and c.role not in (role, "上年") and not c.each)
         if current is None:
             return []
         return [Reading(d, "change", Operand.of(current), Operand.of(prior), True, "增减额")]
+
+    def _change_stated_before(self, ex: Extraction, d: Claim, role: str) -> list[Reading]:
+        """“2022年的“三公”经费决算数合计为1000.86万…。2021年的三公经费决算数合计为807.95万…。2022年
+        “三公”经费决算数相较于上年增加275.76万元”: a change stated on its own, its subject's 本年 and
+        上年 stated in the lines just before it (one of each). Only a plausible reading: the text may
+        mean a narrower figure of that name."""
+        near = [c for c in ex.claims if c.sentence < d.sentence and d.line_index - 2 <= c.line_index
+                and c.section == d.section and c.key == d.key and c.is_level and not c.each and c.depth == 0
+                and not CHANGE_VERB.search(c.subject)]
+        priors = {c.value for c in near if c.role == role}
+        currents = {c.value for c in near if c.role == "决算"}
+        if len(priors) != 1 or len(currents) != 1 or role == "决算":
+            return []
+        prior = next(c for c in near if c.role == role)
+        current = next(c for c in near if c.role == "决算")
+        return [Reading(d, "change", Operand.of(current), Operand.of(prior), False, "增减额")]
 
     def _difference(self, ex: Extraction, d: Claim) -> list[Reading]:
         """决算 − 预算 stated as “差值为…” or “决算数大于预算数…”."""
@@ -414,7 +473,7 @@ class Binder:
         if not d.key:
             return None, False
         same_line = [a for a in ex.claims if a.line_index == d.line_index and a.start < d.start and a.key == d.key
-                     and a.is_level and a.role == "决算" and not a.each]
+                     and a.is_level and a.role == "决算" and not a.each and not CHANGE_VERB.search(a.subject)]
         if same_line:
             return same_line[-1], True
         if d.key in _SANGONG:
@@ -426,6 +485,8 @@ class Binder:
         return None, False
 
 
+# “减少了“三公”经费342.74万元”: an amount its own clause calls a change, not the level of its subject.
+CHANGE_VERB = re.compile(r"增加|减少|增长|下降|节约|压减|缩减|降低|上升")
 _SANGONG = ("三公经费", "因公出国(境)费", "公务用车购置及运行维护费", "公务用车购置费", "公务用车运行维护费",
             "公务接待费")
 
@@ -535,9 +596,22 @@ def _build_groups(ex: Extraction) -> list[Group]:
                 for role, parts in _by_role(after, before).items():
                     totals = [a for a in before if a.role == role]
                     total = totals[-1] if totals else None
+                    mislabelled = False
+                    if total is None and before and len({a.role for a in before}) == 1 \
+                            and before[-1].role not in _by_role(after, before):
+                        # ““三公”经费预算54万元,其中:因公出国(境)费支出决算0万元;…”: parts that name
+                        # another role than their only total are still its parts, plausibly.
+                        total, mislabelled = before[-1], True
                     if total is None and not topic:
                         continue
-                    groups.append(Group(ex, total, parts, role, topic, len(productive) <= 1, closed))
+                    if total is not None:
+                        kept = _same_budget(total, parts)
+                        if not kept:
+                            continue
+                        closed = closed or len(kept) < len(parts)  # the list ends where another budget starts
+                        parts = kept
+                    groups.append(Group(ex, total, parts, role, topic, len(productive) <= 1 and not mislabelled,
+                                        closed))
             if len(productive) <= 1:
                 for span in spans:
                     groups.extend(_change_groups(ex, s, span[0]))
@@ -614,9 +688,21 @@ def _change_groups(ex: Extraction, s: Sentence, at: int) -> list[Group]:
     claims = ex.in_sentence(s.id)
     groups = []
     for base in ("上年", "预算"):
-        total = _nearest([c for c in claims if c.end <= at],
-                         lambda c, base=base: c.kind == "amount" and c.relation == "change" and c.base == base
-                         and not c.each and c.depth == 0)
+        def is_total(c: Claim, base: str = base) -> bool:
+            return c.kind == "amount" and c.relation == "change" and c.base == base and not c.each and c.depth == 0
+
+        total = _nearest([c for c in claims if c.end <= at], is_total)
+        if total is None and not s.norm[:at - s.start].strip(" ,"):
+            # “经比较,…较上年减少2.97万元,…,较年初预算数减少0.36万元。主要是…。其中:…”: a sentence that
+            # opens with its list hangs on the changes of the sentence before (or the one before that)
+            # on its line.
+            for sid in range(s.id - 1, max(-1, s.id - 3), -1):
+                prev = ex.sentence(sid)
+                if prev is None or prev.line_index != s.line_index:
+                    break
+                total = _nearest(ex.in_sentence(sid), is_total)
+                if total is not None or any(c.kind == "amount" for c in ex.in_sentence(sid)):
+                    break
         if total is None:
             continue
         items = s.norm[at - s.start:].split(";")
@@ -688,10 +774,32 @@ def _share_list(ex: Extraction, s: Sentence, levels: list[Claim]) -> Group | Non
     return Group(ex, None, parts, parts[0].role, "", True, True)
 
 
+_BUDGETS = {"一般公共预算财政拨款收入": "一般公共预算", "一般公共预算财政拨款支出": "一般公共预算",
+            "政府性基金收入": "政府性基金", "政府性基金支出": "政府性基金", "国资收入": "国有资本经营",
+            "国资支出": "国有资本经营"}
+
+
+def _same_budget(total: Claim, parts: list[Claim]) -> list[Claim]:
+    """The parts of a total of one of the three budgets up to the first figure of another budget:
+    in “一般公共预算收入…316580万元,…,其中:税收收入…;非税收入…;政府性基金预算收入1616万元;国有资本
+    经营收入1868万元” the list of 一般公共预算 ends before 政府性基金 (the budgets are disjoint)."""
+    own = _BUDGETS.get(total.key)
+    if own is None:
+        return parts
+    for i, p in enumerate(parts):
+        other = _BUDGETS.get(p.key)
+        if other is not None and other != own:
+            return parts[:i]
+    return parts
+
+
 def _by_role(parts: list[Claim], totals: list[Claim]) -> dict[str, list[Claim]]:
     """Parts by role; a part whose clause names no role is a 决算 figure, or takes the role of its
-    totals when they all have one other role (“预算总计21.8万元,其中:…公务接待11.8万元”)."""
+    totals when they all have one other role (“预算总计21.8万元,其中:…公务接待11.8万元”), last year's
+    figure they are compared with aside."""
     roles = {t.role for t in totals}
+    if len(roles) > 1:
+        roles.discard("上年")  # “预算总额为1969万元,较2024年的2190万元减少…,其中:”: last year's is compared with
     inherit = roles.pop() if len(roles) == 1 else "决算"
     out: dict[str, list[Claim]] = {}
     for p in parts:

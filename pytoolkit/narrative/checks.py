@@ -35,7 +35,7 @@ from ..model import Book
 from ..tables import codes
 from . import book as _book  # noqa: F401  (registers the checks against the book)
 from . import years as _years  # noqa: F401  (registers the checks against last year's book)
-from .binding import Group, Reading, list_starts, part_of, wan
+from .binding import CHANGE_VERB, Group, Reading, list_starts, part_of, wan
 from .claims import Claim, Extraction, extract, find_key, levels_of
 from .context import (
     GROUP,
@@ -288,6 +288,33 @@ def check_share_totals(ctx: NarrativeContext) -> Iterator[Finding]:
                           f"{format_amount(tol, 3)}个百分点）。", g.ex, shares[0], Decimal(100), total)
 
 
+@narrative_check("share_list", "同一句中并列写出的各项占同一总体的比例之和不应超过100%，各项合计等于总体时应为100%。",
+                 ("N.share_total",))
+def check_share_lists(ctx: NarrativeContext) -> Iterator[Finding]:
+    """“…分别为0.72亿元、0.02亿元和0.59亿元，占全市政府采购规模比例为54.54%、1.51%和44.69%”: the
+    shares of one list are shares of one whole; they cannot add to more than 100%, and when the
+    listed amounts add up to the whole (the items are all of it), they add to 100%."""
+    for ex in ctx.extractions:
+        lists: dict[int, list[Claim]] = {}
+        for c in ex.claims:
+            if c.kind == "percent" and c.relation == "share" and c.pair:
+                lists.setdefault(c.pair[0], []).append(c)
+        for shares in lists.values():
+            if len(shares) < 2 or len(shares) != shares[0].pair[2]:
+                continue
+            total = sum((s.value for s in shares), Decimal(0))
+            tol = tolerance(shares)
+            parts, whole, certain = ctx.binder.parallel_parts(ex, shares[0])
+            complete = certain and whole is not None and len(parts) == len(shares)
+            if total > 100 + tol or (complete and abs(total - 100) > tol):
+                of = f"占{wan(whole)}的" if complete else "的"
+                listed = "、".join(s.written for s in shares)
+                yield finding("N.share_total", Severity.ERROR,
+                              f"并列各项（{listed}）{of}比例之和为{format_percent(total)}，应为100%"
+                              f"（舍入误差不超过{format_amount(tol, 3)}个百分点）。", ex, shares[-1],
+                              Decimal(100), total)
+
+
 _ORDINAL_STYLE = re.compile(r"\s*(?:(?P<arabic>\d{1,2}\s*[、.])|(?P<paren>\(\d{1,2}\))"
                             r"|(?P<chinese>[一二三四五六七八九十]+、)|(?P<pchinese>\([一二三四五六七八九十]+\)))")
 
@@ -335,6 +362,12 @@ def check_completion_words(ctx: NarrativeContext) -> Iterator[Finding]:
             continue
         s = ex.sentence(c.sentence)
         m = _COMPARE_WORD.search(s.norm) if s is not None else None
+        nxt = ex.sentence(c.sentence + 1)
+        if not m and s is not None and nxt is not None and nxt.line_index == s.line_index \
+                and not any(x.relation == "completion" for x in ex.in_sentence(nxt.id)):
+            # “…决算为3.46万元,完成预算100%,…。决算数小于预算数的主要原因是…”: the word opens the next
+            # sentence, which states no rate of its own.
+            m = _COMPARE_WORD.match(nxt.norm.strip())
         if not m:
             continue
         word = {"超过": "大于", "高于": "大于", "低于": "小于", "少于": "小于"}.get(m.group(1), m.group(1))
@@ -423,6 +456,39 @@ def check_balance(ctx: NarrativeContext) -> Iterator[Finding]:
                                   a.value, b.value)
 
 
+_LEFTOVER = re.compile(r"(?:(?:年终|年末|期末)(?:滚存)?|滚存)结余(?:为|是)?$")
+
+
+@narrative_check("leftover", "同一句中收入合计减去支出（合计）应等于年终结余。",
+                 ("N.sum",))
+def check_leftover(ctx: NarrativeContext) -> Iterator[Finding]:
+    """“收入合计55.60亿元,支出合计49.10亿元,年终结余6.50亿元”: what is left at the end of the year is
+    the total received less what was spent, stated in that order in one sentence. (A 年末结转和结余
+    also carries last year's balance and is not read here.)"""
+    for ex in ctx.extractions:
+        for s in ex.sentences:
+            levels = [c for c in ex.in_sentence(s.id) if c.is_level and not c.each and c.depth == 0]
+            for k, left in enumerate(levels):
+                if not _LEFTOVER.search(left.subject):
+                    continue
+                before = levels[:k]
+                spent = next((c for c in reversed(before) if c.key == "本年支出合计"), None)
+                if spent is None:
+                    continue
+                got = next((c for c in reversed(before) if c.key == "本年收入合计" and c.start < spent.start
+                            and re.search(r"合计(?:为|是)?$", c.subject)), None)
+                if got is None:
+                    continue
+                expected = got.value - spent.value
+                gap = abs(expected - left.value)
+                if gap <= got.strict_half + spent.strict_half + left.strict_half:
+                    continue
+                loose = gap <= got.half + spent.half + left.half
+                yield finding("N.sum", Severity.WARNING if loose else Severity.ERROR,
+                              f"年终结余写作{wan(left)}，按文中收入合计{wan(got)}－支出{wan(spent)}计算应为"
+                              f"{_exact_wan(expected)}。", ex, left, expected, left.value)
+
+
 def _same(a: Claim, b: Claim) -> bool:
     return abs(a.value - b.value) <= max(a.half, b.half) if a.unit != b.unit else a.value == b.value
 
@@ -452,23 +518,38 @@ def check_restated_items(ctx: NarrativeContext) -> Iterator[Finding]:
                               c.value)
 
 
+_BUDGET_WORD = re.compile(r"一般公共预算|政府性基金|国有资本经营|社会保险基金")
+_LEVEL_WORD = re.compile(r"[全本]?[省市区县州旗镇乡]本级|本级|全[省市区县州旗镇乡]|[省市区县]级|[省市区县]直")
+
+
+def _qualifiers(ex: Extraction, c: Claim) -> tuple[str, str]:
+    """The budget and the level of government a figure's paragraph names before it (“全区政府性基金…
+    收入合计42.5亿元”, “区本级一般公共预算支出29.35亿元”): the same name under other qualifiers names
+    another figure."""
+    before = ex.doc.lines[c.line_index].norm[:c.start]
+    budgets = _BUDGET_WORD.findall(before)
+    level = _LEVEL_WORD.search(before)
+    return (budgets[-1] if budgets else "", level.group(0) if level else "")
+
+
 @narrative_check("conflict", "同一事项在不同位置写出的金额、比上年增减应一致。",
                  ("N.conflict",))
 def check_conflicts(ctx: NarrativeContext) -> Iterator[Finding]:
-    """One subject stated twice with different figures (same role, same section scope)."""
+    """One subject stated twice with different figures (same role, same section scope, the same
+    budget and level of government named)."""
     seen: dict[tuple, tuple[Extraction, Claim]] = {}
     for ex, c in ctx.claims():
         if c.kind != "amount" or c.each or c.implied or c.key not in _CONFLICT_KEYS or c.scope not in TABLE_SCOPES \
                 or c.key_from not in ("clause", "segment"):
             continue
         if c.relation == "change" and c.base == "上年":
-            k = ("change", c.key, c.scope if c.key not in SANGONG else "T7")
-        elif c.is_level and c.depth == 0:
+            k = ("change", c.key, c.scope if c.key not in SANGONG else "T7", _qualifiers(ex, c))
+        elif c.is_level and c.depth == 0 and not CHANGE_VERB.search(c.subject):
             # A part of a list is the part of its total: “机构运行1100910.5元,其中:基本支出1100910.5元”
-            # is not the 基本支出 of the whole budget.
+            # is not the 基本支出 of the whole budget. “减少了“三公”经费342.74万元” states a change.
             g = ctx.group_of(c)
             context = (g.total.key, g.total.value) if g is not None and g.total is not None else ()
-            k = ("amount", c.key, c.role, c.scope, context)
+            k = ("amount", c.key, c.role, c.scope, context, _qualifiers(ex, c))
         else:
             continue
         if k not in seen:

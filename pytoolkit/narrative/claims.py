@@ -60,9 +60,12 @@ _RATE = re.compile(
     r"(负增长|增长|增加|上升|提高|增幅|增长率|下降|减少|降低|降幅|下降率|减幅|节约|压减|缩减|增|减)了?(?:为|达到?|是)?了?"
     r"(?:约)?$"
 )
-_CHANGE = re.compile(r"(增加|增长|上升|提高|多|减少|下降|降低|节约|节省|少|超支|压减|缩减|增|减)了?(?:为|约)?$")
+# “比上年增收1284万元”, “比上年减支9240万元”: the words of a budget execution report.
+_CHANGE = re.compile(r"(增加|增长|上升|提高|多|减少|下降|降低|节约|节省|少|超支|压减|缩减|增收|减收|增支|减支|增|减)了?"
+                     r"(?:为|约)?$")
 _COMPARISON = re.compile(r"比|较|与.{0,20}?相比|同比|对比|相比")
-_INCREASE_WORDS = ("增长", "增加", "上升", "提高", "增幅", "增长率", "多", "超支", "增")
+_RATE_AFTER = re.compile(r"\s*,?\s*(?:同比)?(?:增长|下降|增加|减少|上升|降低|增幅|降幅)了?(?:为)?\s*-?\d[\d.]*\s*%")
+_INCREASE_WORDS = ("增长", "增加", "上升", "提高", "增幅", "增长率", "多", "超支", "增收", "增支", "增")
 # 决算 against 预算, stated as a difference rather than as a change.
 _DIFFERENCE = re.compile(
     r"(?:(?:差值|差额|差异|相差)(?:数)?(?:为|是)?"
@@ -97,16 +100,19 @@ def _specific_patterns() -> list[tuple[str, re.Pattern[str]]]:
         ("收入总计", r"收入总计|总收入"),
         ("支出总计", r"支出总计|总支出"),
         ("一般公共预算财政拨款收入", r"一般公共预算(?:财政)?拨款收入|一般公共预算收入"),
-        ("政府性基金收入", r"政府性基金(?:预算)?(?:财政)?拨款收入|政府性基金收入"),
+        ("政府性基金收入", r"政府性基金(?:预算)?(?:财政)?(?:拨款)?收入"),
         ("财政拨款收入", r"财政拨款收入"),
         ("上级补助收入", r"上级补助收入"),
         ("事业收入", r"事业收入"),
         ("经营收入", r"经营收入"),
         ("附属单位上缴收入", r"附属单位上缴收入"),
+        # The third budget, not the 经营收入 of a unit (“国有资本经营收入1868万元”).
+        ("国资收入", r"国有资本经营(?:预算)?(?:财政)?(?:拨款)?收入"),
+        ("国资支出", r"国有资本经营(?:预算)?(?:财政)?(?:拨款)?支出"),
         ("其他收入", r"其他收入"),
         ("本年收入合计", r"收入合计|本年收入|年度收入"),
         ("一般公共预算财政拨款支出", r"一般公共预算(?:财政)?拨款(?:支出)?|一般公共预算支出"),
-        ("政府性基金支出", r"政府性基金(?:预算)?(?:财政)?拨款支出|政府性基金支出"),
+        ("政府性基金支出", r"政府性基金(?:预算)?(?:财政)?(?:拨款)?支出"),
         ("财政拨款支出", r"财政拨款支出"),
         ("上缴上级支出", r"上缴上级支出"),
         ("经营支出", r"经营支出"),
@@ -325,9 +331,14 @@ def _find_key(prefix: str, generic: bool = True) -> tuple[str, str]:
     """(key, where it was found: clause | segment | sentence | generic)."""
     masked = _mask_shares(prefix)
     segment = masked[masked.rfind(";") + 1:]
-    for i, text in enumerate((_clause(masked), segment, masked)):
+    clause = _clause(masked)
+    for i, text in enumerate((clause, segment, masked)):
         key = _best(text, prefer_strong=i == 0)
         if key:
+            if i and (bare := _bare(clause)) and _side(bare) != _side(key) and _side(key):
+                # “…收入合计42.5亿元,支出19.43亿元”: a clause that says only 支出 is not about the 收入
+                # named before it.
+                return bare, "generic"
             return key, ("clause", "segment", "sentence")[i]
     if not generic:
         return "", ""
@@ -336,6 +347,19 @@ def _find_key(prefix: str, generic: bool = True) -> tuple[str, str]:
         if pattern.search(clause):
             return key, "generic"
     return "", ""
+
+
+def _bare(clause: str) -> str:
+    """The key of a clause that names nothing but 收入 or 支出 (“支出”, “支出合计为”)."""
+    for key, pattern in _GENERIC:
+        m = pattern.search(clause)
+        if m and m.start() == 0:
+            return key
+    return ""
+
+
+def _side(key: str) -> str:
+    return "收入" if "收入" in key else "支出" if "支出" in key else ""
 
 
 _NOT_ROLE = re.compile(
@@ -402,10 +426,16 @@ def resolve_item(names: list[str], year: int | None) -> str | None:
     return candidates[0] if candidates else None
 
 
+# A title quoted in the text (“《关于印发四川省预决算公开操作规程(2022年修订)的通知》”) names no year
+# of the report.
+_QUOTED_TITLE = re.compile(r"《[^》\n]*》|〔[^〕\n]*〕")
+
+
 def _year(doc: Document) -> int | None:
-    m = re.search(r"(20\d\d)\s*年度", "\n".join(line.norm for line in doc.lines[:200]))
+    text = _QUOTED_TITLE.sub("", "\n".join(line.norm for line in doc.lines[:200]))
+    m = re.search(r"(20\d\d)\s*年度", text)
     if m is None:
-        m = _YEAR.search("\n".join(line.norm for line in doc.lines[:50]))
+        m = _YEAR.search("\n".join(text.split("\n")[:50]))
     return int(m.group(1)) if m else None
 
 
@@ -449,9 +479,16 @@ def extract(doc: Document, year: int | None = None) -> Extraction:
 _LIST_NUMBER = r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
 # “收、支总计各是4125.49,4143.91万元”, “各下降23.51%、38.28%”, “分别为3.10万元、6.20万元”: numbers
 # paired one by one with names listed before them; a number without a unit takes the list's.
+_LIST_SEP = r"(?:[,、]|和|及|与)"
 _PARALLEL = re.compile(
     rf"(?:各|分别)(?:是|为|减少|增加|下降|增长|降低|上升|占|达)?了?\s*"
-    rf"((?:{_LIST_NUMBER}\s*(?:万元|元|亿元|%)?\s*[,、]\s*)+{_LIST_NUMBER}\s*(?:万元|元|亿元|%))"
+    rf"((?:{_LIST_NUMBER}\s*(?:万元|元|亿元|%)?\s*{_LIST_SEP}\s*)+{_LIST_NUMBER}\s*(?:万元|元|亿元|%))"
+)
+# “占全市政府采购规模比例为54.54%、1.51%和44.69%”, “分别占…的48.6%、32.4%、16.2%、2.8%”: the shares of
+# several items of one whole, in the order the items were listed.
+_SHARE_LIST = re.compile(
+    rf"占[^,;:。%\d]{{1,40}}?(?:分别)?(?:为|是|达)?\s*"
+    rf"((?:{_LIST_NUMBER}\s*%?\s*{_LIST_SEP}\s*)+{_LIST_NUMBER}\s*%)"
 )
 _LIST_ITEM = re.compile(rf"({_LIST_NUMBER})\s*(万元|元|亿元|%)?")
 
@@ -510,10 +547,10 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
                                    scope=scope))
     depth_at = _depths(text)
     lists: dict[int, tuple[int, int, int]] = {}
-    for m in _PARALLEL.finditer(text):
+    for m in [*_PARALLEL.finditer(text), *_SHARE_LIST.finditer(text)]:
         items = list(_LIST_ITEM.finditer(text, m.start(1), m.end(1)))
         for k, it in enumerate(items):
-            lists[it.start()] = (li * 100_000 + s0 + m.start(), k, len(items))
+            lists.setdefault(it.start(), (li * 100_000 + s0 + m.start(1), k, len(items)))
     first_of: dict[int, Claim] = {}
     for f_start, f_end, sign, digits, unit, implied in _figures(text):
         # What names a figure stands shortly before it; a bounded window keeps long texts linear.
@@ -570,7 +607,8 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
                 direction = ("增加" if word in ("大于", "超过", "多于", "高于", "超出")
                              else "减少" if word in ("小于", "低于", "少于") else "")
                 base = "预算"
-            elif c and _COMPARISON.search(prefix):
+            elif c and (_COMPARISON.search(prefix) or _RATE_AFTER.match(text, f_end)):
+                # “…仍然减少了933.78万元,下降了16.64%”: a change followed by its rate needs no 比/较.
                 # “决算数比2024年度减少19.66万元，…，其中：…公务接待费支出决算增加0.40万元”: the
                 # comparison named once at the head of the sentence holds for its list.
                 relation = "change"
@@ -601,7 +639,11 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
                     key, key_from = prev.key, "line"
                     break
         role, named = _role(clause) if kind == "amount" else ("", False)
-        if kind == "amount" and relation == "" and not named and ex.year:
+        if kind == "amount" and relation == "" and (cmp := _COMPARED_TO.search(clause)) \
+                and (cmp.group(1) is None or (ex.year and int(cmp.group(1)) == ex.year - 1)):
+            role, named = "上年", True  # “较2024年的2190万元减少221万元”: the level compared with
+        if kind == "amount" and relation == "" and ex.year and (not named or role == "决算"):
+            # “2021年的三公经费决算数合计为807.95万” in a 2022 report is last year's 决算.
             years = [int(y) for y in _YEAR.findall(_mask_comparisons(segment_text))]
             if years and years[-1] < ex.year:
                 role, named = "上年", True
@@ -625,6 +667,9 @@ def _claims_of(ex: Extraction, sid: int, li: int, number: int, norm: str, s0: in
         ex.claims.append(claim)
 
 
+# A level written right after what it is compared with: “较2024年的2190万元”, “比上年的…”.
+_COMPARED_TO = re.compile(r"(?:比|较|与)(?:(20\d\d)\s*年度?|上年度?|去年|上一年度?)(?:同期)?的?"
+                          r"(?:决算数?|支出数?|数)?(?:为)?$")
 _COMPARISON_PHRASE = re.compile(r"(?:比|较|与|同比|对比)[^,;:]*?(?:相比|增加|减少|增长|下降|持平|$)")
 
 

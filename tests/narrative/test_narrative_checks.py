@@ -99,8 +99,9 @@ def test_the_narrative_checks_run_in_registration_order():
     which the modules register them, pinned here."""
     assert CHECKS.names("narrative") == [
         "table_amounts", "table_changes", "table_percents", "pe", "pp", "table_grade", "previous_year",
-        "derived", "negative_base", "sum", "list_sum", "share_total", "share_same_whole", "completion_word",
-        "direction", "reason_direction", "balance", "restated", "conflict", "count", "label", "grade"]
+        "derived", "negative_base", "sum", "list_sum", "share_total", "share_list", "share_same_whole",
+        "completion_word", "direction", "reason_direction", "balance", "leftover", "restated", "conflict", "count",
+        "label", "grade"]
     for c in CHECKS.of("narrative"):
         assert re.search(r"[\u4e00-\u9fff]", c.explanation) and "\n" not in c.explanation, c.name
         assert c.emits and all(lookup(rule) is not None for rule in c.emits), c.name
